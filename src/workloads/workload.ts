@@ -1,0 +1,42 @@
+/**
+ * What to send. A Workload turns (repeat, index) into the prompt of one request; it never decides when to send
+ * (src/schedules) or how (src/targets).
+ */
+import { type ChatMessage } from '../core/chat.js';
+import { type TokenCountSource } from '../core/record.js';
+import { type Tokenizer } from '../core/tokenizer.js';
+import { type ApiStyle } from '../targets/target.js';
+
+export interface PromptItem {
+  messages?: ChatMessage[];
+  prompt?: string;
+  /** Exact tokens the model will see, when the workload knows them (synthetic prompts); else null. */
+  input_tokens: number | null;
+  input_tokens_source: TokenCountSource | null;
+  /** Requested output tokens (max_tokens); null leaves the server's default / the --max-tokens cap. */
+  output_tokens: number | null;
+  /** Whether to ask for exactly output_tokens (synthetic grids: yes; datasets: natural length). */
+  force_length: boolean;
+  /** Dataset bookkeeping: which item, and the gold answer to score against. */
+  meta?: { dataset?: string; item?: number; gold?: string | null; [k: string]: unknown };
+}
+
+export interface WorkloadContext {
+  api: ApiStyle;
+  /** The best tokenizer available (server endpoint, local file, or engine); null when none. */
+  tokenizer: Tokenizer | null;
+  seed: number;
+  signal: AbortSignal;
+}
+
+export interface Workload {
+  /** Recorded in results.json scenarios[].workload. */
+  describe(): Record<string, unknown>;
+  /** Builds/loads whatever it needs once per scenario (tokenizes, reads files). Throw UsageError for bad input. */
+  prepare(ctx: WorkloadContext): Promise<void>;
+  /** How many distinct items it has (datasets, prompt files), or null when unbounded (synthetic). */
+  size(): number | null;
+  item(repeat: number, index: number): Promise<PromptItem>;
+  /** Scores a finished request's text against the item's gold answer, when the workload has answers. */
+  score?(item: PromptItem, outputText: string): { extracted: string | null; gold: string | null; correct: boolean | null };
+}
