@@ -1,0 +1,85 @@
+/**
+ * Huawei MindIE Service (protocols.md §9). HTTPS with mutual TLS by default: --ca-cert, --client-cert, --client-key.
+ * OpenAI mode: /v1/chat/completions with `ignore_eos` (UNVERIFIED in primary docs). In "native OpenAI" mode
+ * (`openAiSupport` ≠ vllm) the usage carries `prefill_time` and `decode_time_arr` (ms), read as server timings.
+ * Native: POST /infer `{inputs, stream: true, parameters{max_new_tokens, details: true, ...}}`; one token per event
+ * `data: {prefill_time, decode_time, token{id, text}}` (prefill_time on the first, decode_time on later ones; ms,
+ * UNVERIFIED); no known terminator, so a cleanly closed stream ends it. No min_tokens/ignore_eos on /infer →
+ * length_forcing 'none' there. Metrics: Prometheus on the metrics port (give --metrics-url).
+ */
+import { type Json, nativeStream, num } from './native-stream.js';
+import { OpenAiTarget } from './openai.js';
+import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+
+export class MindieTarget extends OpenAiTarget {
+  protected override lengthForcing(): LengthForcing {
+    return this.opts.api === 'native' ? 'none' : 'ignore_eos';
+  }
+
+  protected override lengthFields(): Record<string, unknown> {
+    return { ignore_eos: true };
+  }
+
+  protected override onChunkExtras(chunk: Record<string, unknown>, sink: StreamSink): void {
+    const u = chunk.usage as Json | null | undefined;
+    if (!u || (u.prefill_time === undefined && u.decode_time_arr === undefined)) return;
+    const arr = Array.isArray(u.decode_time_arr) ? (u.decode_time_arr as unknown[]).map(num).filter((x): x is number => x !== null) : null;
+    sink.serverTimings({
+      source: 'mindie.usage',
+      prefill_ms: num(u.prefill_time),
+      decode_ms: arr ? arr.reduce((a, b) => a + b, 0) : null,
+      decode_times_ms: arr,
+    });
+  }
+
+  override async init(): Promise<this> {
+    if (this.opts.api !== 'native') return super.init();
+    if (!this.info.model) this.info.model = this.opts.model ?? 'mindie';
+    return this;
+  }
+
+  override async send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
+    if (this.opts.api !== 'native') return super.send(req, sink, signal);
+    const parameters: Record<string, unknown> = { details: true };
+    if (req.max_tokens !== null) parameters.max_new_tokens = req.max_tokens;
+    if (req.temperature !== null && req.temperature > 0) Object.assign(parameters, { temperature: req.temperature, do_sample: true });
+    if (req.seed !== null) parameters.seed = req.seed;
+    const { parameters: extraParams, ...extraTop } = req.extra_body as { parameters?: Record<string, unknown> };
+    Object.assign(parameters, extraParams ?? {});
+    if (req.force_length) sink.note('length_not_forced: MindIE /infer has no ignore_eos/min_tokens');
+    let prefill: number | null = null;
+    const decodes: number[] = [];
+    let finishReason: string | null = null;
+    let generated: number | null = null;
+    let any = false;
+    await nativeStream(this.http, sink, signal, {
+      path: '/infer',
+      body: { inputs: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), stream: true, parameters, ...extraTop },
+      format: 'sse',
+      requestId: req.id,
+      onObject: (o) => {
+        any = true;
+        const tok = o.token as Json | undefined;
+        if (tok) {
+          sink.delta({ text: typeof tok.text === 'string' && tok.text ? tok.text : undefined, tokens: 1 });
+        }
+        if (num(o.prefill_time) !== null && prefill === null) prefill = num(o.prefill_time);
+        if (num(o.decode_time) !== null) decodes.push(num(o.decode_time)!);
+        const d = o.details as Json | undefined;
+        if (d) {
+          if (typeof d.finish_reason === 'string') finishReason = d.finish_reason;
+          generated = num(d.generated_tokens);
+        }
+        return false;
+      },
+      onEnd: () => {
+        if (!any) return false;
+        // Only the server's own count is usage; otherwise the recorder falls back to the one-token-per-event chunks.
+        if (generated !== null) sink.usage({ completion_tokens: generated });
+        sink.serverTimings({ source: 'mindie.infer', prefill_ms: prefill, decode_ms: decodes.length ? decodes.reduce((a, b) => a + b, 0) : null, decode_times_ms: decodes.length ? decodes : null });
+        sink.finish(finishReason);
+        return true;
+      },
+    });
+  }
+}
