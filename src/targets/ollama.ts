@@ -11,10 +11,10 @@ import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink } from './target.js';
 
-const NS = 1e-6; // ns → ms
+const NS_PER_MS = 1e6;
 
 export function ollamaTimings(o: Json): Parameters<StreamSink['serverTimings']>[0] {
-  const ms = (v: unknown) => (num(v) === null ? null : num(v)! * NS);
+  const ms = (v: unknown) => (num(v) === null ? null : num(v)! / NS_PER_MS);
   const load = ms(o.load_duration);
   const prefill = ms(o.prompt_eval_duration);
   return {
