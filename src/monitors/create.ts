@@ -89,3 +89,30 @@ export function createMonitors(opts: MonitorOptions, target: TargetInfo, clock: 
   monitors.push(new TelemetryMonitor(candidates, clock, opts.sampleIntervalMs, describe, notices));
   return monitors;
 }
+
+/** What the runner's `OpenedTarget.monitors(scenarioId)` hands back (src/runner/run.ts). */
+export interface ScenarioMonitors {
+  start(): Promise<void>;
+  /** `{ server_metrics?, telemetry? }`: merged into the scenario's result object. */
+  stop(outputTokens: number): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Creates the run's monitors, takes the idle telemetry reading (before any request), and returns the per-scenario
+ * factory the runner calls. `salted`: the workload's prompts are random, so a prefix-cache hit is suspicious.
+ */
+export async function openScenarioMonitors(opts: MonitorOptions, target: TargetInfo, clock: Clock, ctx: { salted: boolean }): Promise<((scenarioId: string) => ScenarioMonitors) | null> {
+  const monitors = createMonitors(opts, target, clock);
+  if (!monitors.length) return null;
+  for (const m of monitors) await m.prepare?.();
+  return () => ({
+    start: async () => {
+      for (const m of monitors) await m.start();
+    },
+    stop: async (outputTokens: number) => {
+      const out: Record<string, unknown> = {};
+      for (const m of monitors) out[m.name] = await m.stop({ outputTokens, salted: ctx.salted });
+      return out;
+    },
+  });
+}

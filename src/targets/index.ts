@@ -1,15 +1,17 @@
 /**
- * Opens the target a run talks to: the embedded engine when there is no --target, else a server adapter.
+ * Opens the target a run talks to: the embedded engine when there is no --target, else a server adapter
+ * (src/targets/servers.ts picks it from --server, detecting the server for `auto`).
  */
-import { SetupError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { type TlsOptions } from './http.js';
-import { createOpenAiTarget } from './openai.js';
-import { type ApiStyle, type Target } from './target.js';
+import { createServerTarget, SERVER_KINDS, type ServerTarget, type ServerTargetOptions } from './servers.js';
+import { type ApiStyle } from './target.js';
 
 export interface ServerTargetConfig {
   url: string;
-  api: ApiStyle;
-  /** Adapter name (--server); 'openai' for any OpenAI-compatible server. */
+  /** null: the adapter's default (chat where the server has an OpenAI-style endpoint, else native). */
+  api: ApiStyle | null;
+  /** Adapter name (--server): 'auto' detects; 'openai' for any OpenAI-compatible server. */
   server: string;
   model: string | null;
   apiKey?: string;
@@ -19,8 +21,19 @@ export interface ServerTargetConfig {
   tls?: TlsOptions;
 }
 
-export async function openServerTarget(cfg: ServerTargetConfig): Promise<Target> {
-  if (cfg.api === 'native') throw new UsageError([{ where: '--api', message: 'native needs a server adapter', hint: 'name the server with --server' }]);
-  if (cfg.server !== 'openai' && cfg.server !== 'auto') throw new SetupError('LLMBENCH_ADAPTER_MISSING', `no adapter for --server ${cfg.server}`, 'use --server openai');
-  return createOpenAiTarget({ url: cfg.url, api: cfg.api, model: cfg.model ?? undefined, apiKey: cfg.apiKey, headers: cfg.headers, timeoutMs: cfg.timeoutMs, connections: cfg.connections, tls: cfg.tls });
+export async function openServerTarget(cfg: ServerTargetConfig): Promise<ServerTarget> {
+  if (!(SERVER_KINDS as readonly string[]).includes(cfg.server)) {
+    throw new UsageError([{ where: '--server', message: `'${cfg.server}' is not a known server`, hint: `one of: ${SERVER_KINDS.join(', ')}` }]);
+  }
+  return createServerTarget({
+    server: cfg.server as ServerTargetOptions['server'],
+    api: cfg.api,
+    url: cfg.url,
+    model: cfg.model ?? undefined,
+    apiKey: cfg.apiKey,
+    headers: cfg.headers,
+    timeoutMs: cfg.timeoutMs,
+    connections: cfg.connections,
+    tls: cfg.tls,
+  });
 }

@@ -6,6 +6,10 @@ import { resolve } from 'node:path';
 import { type CliIO, type CommandDef } from '../command.js';
 import { type ParsedArgs } from '../option.js';
 import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
+import { SERVER_OPTIONS, serverOptionsFrom } from '../options/server.js';
+import { openScenarioMonitors } from '../../monitors/create.js';
+import { type MonitorReport } from '../../monitors/monitor.js';
+import { summarizeServerTimings } from '../../metrics/server-timings.js';
 import { EXIT_CODES, type Problem, UsageError } from '../../core/errors.js';
 import { type Slo } from '../../metrics/summarize.js';
 import { type Arrival, type LoadSpec } from '../../schedules/schedule.js';
@@ -19,8 +23,9 @@ import { loadLocalTokenizer } from '../../workloads/local-tokenizer.js';
 import { Progress } from '../progress.js';
 import { renderTable, type Table } from '../../reports/table.js';
 import { type RunResult } from '../../core/result.js';
+import { type RunClock } from '../../core/clock.js';
 
-export const RUN_OPTIONS = [...TARGET_OPTIONS, ...WORKLOAD_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
+export const RUN_OPTIONS = [...TARGET_OPTIONS, ...SERVER_OPTIONS, ...WORKLOAD_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
 
 function parseHeaders(list: string[], problems: Problem[]): Record<string, string> {
   const h: Record<string, string> = {};
@@ -120,16 +125,27 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     ? [{ dims: {}, value: { model: models[0] ?? null, engine: {} } }]
     : (models.length ? models : [null]).map((m): Variant<TargetVariantValue> => ({ dims: models.length > 1 ? { model: m } : {}, value: { model: m, engine: {} } }));
 
-  const openTarget = async (tv: TargetVariantValue, concurrency: number): Promise<OpenedTarget> => {
+  const openTarget = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
     if (!target) {
       const { SetupError } = await import('../../core/errors.js');
       throw new SetupError('LLMBENCH_ENGINE_UNAVAILABLE', 'the embedded engine is not available in this build', 'pass --target URL to benchmark a server');
     }
-    const t = await openServerTarget({ url: target, api, server: 'openai', model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency });
-    return { target: t, tokenizer: t.tokenizer() ?? localTokenizer };
+    const so = serverOptionsFrom(v);
+    const t = await openServerTarget({ url: target, api: args.explicit.has('api') ? api : null, server: so.target.server, model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency, tls: so.target.tls });
+    // With --server auto the adapter may pick the API (native on Triton): the workload builds prompts for it.
+    if (t.info.api) plan.api = t.info.api;
+    const s = t.info.server;
+    if (s?.detected) io.stderr(`server: ${s.detected}${s.version ? ` ${s.version}` : ''} (detected by ${s.how}), api ${t.info.api}, length forcing: ${t.info.length_forcing}\n`);
+    const monitors = await openScenarioMonitors({ ...so.monitors, headers }, t.info, clock, { salted: !prompts && !(v.sharedPrefix > 0) });
+    return {
+      target: t,
+      tokenizer: t.tokenizer() ?? localTokenizer,
+      resetCache: so.cacheReset && t.resetCache ? () => t.resetCache!() : undefined,
+      monitors: monitors ?? undefined,
+    };
   };
 
-  return {
+  const plan: RunPlan = {
     config: recordedConfig(args),
     api,
     name: v.name ?? null,
@@ -149,7 +165,14 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     slo: (v.slo as Slo | undefined) ?? null,
     percentiles: v.percentiles ?? [],
     openTarget,
+    enrichScenario: (scen, records) => {
+      const st = summarizeServerTimings(records);
+      if (st) scen.server_timings = st;
+      const sm = scen.server_metrics as MonitorReport | undefined;
+      if (sm?.warnings?.length) scen.warnings.push(...sm.warnings);
+    },
   };
+  return plan;
 }
 
 /** Compact one-row-per-scenario table (the full tables live in src/reports). */

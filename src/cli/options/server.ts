@@ -1,11 +1,12 @@
 /**
- * Options for reaching an inference server: which adapter and API, TLS, server metrics and telemetry.
+ * Options for reaching an inference server: which adapter, TLS, cache reset, server metrics and telemetry.
+ * (`--api` lives with the target options in run.ts; with --server auto and no explicit --api the adapter picks:
+ * chat where the server has an OpenAI-style endpoint, else native.)
  * `serverOptionsFrom(values)` turns parsed values into the option objects createServerTarget / createMonitors take.
  */
 import { type OptionDef, OptionValueError } from '../option.js';
 import { SERVER_KINDS, type ServerTargetOptions } from '../../targets/servers.js';
 import { type MonitorOptions, type TelemetryChoice } from '../../monitors/create.js';
-import { type ApiStyle } from '../../targets/target.js';
 
 const GROUP = 'Server';
 const MONITOR_GROUP = 'Server metrics and telemetry';
@@ -29,14 +30,6 @@ export const SERVER_OPTIONS: readonly OptionDef[] = [
     default: 'auto',
     group: GROUP,
     description: 'Which server the target is. auto identifies it from /v1/models, /props, /api/version, /info and /v2, and records what it found and how.',
-  },
-  {
-    name: 'api',
-    kind: 'string',
-    choices: ['chat', 'completions', 'native'],
-    defaultText: "chat where the server has an OpenAI-style endpoint, else native",
-    group: GROUP,
-    description: "API style: OpenAI chat/completions, or the server's own protocol (native: SGLang /generate, TGI /generate_stream, llama.cpp /completion, Ollama /api/*, Triton generate_stream, LMDeploy /generate, MindIE /infer).",
   },
   { name: 'ca-cert', kind: 'string', placeholder: 'FILE', group: GROUP, description: 'PEM CA certificate to trust for https targets (MindIE uses TLS by default).' },
   { name: 'client-cert', kind: 'string', placeholder: 'FILE', group: GROUP, description: 'PEM client certificate for mutual TLS (MindIE default).' },
@@ -80,7 +73,6 @@ export const SERVER_OPTIONS: readonly OptionDef[] = [
 /** The parsed values (camelCase keys) this module's options produce. */
 export interface ServerOptionValues {
   server?: string;
-  api?: string;
   caCert?: string;
   clientCert?: string;
   clientKey?: string;
@@ -93,15 +85,15 @@ export interface ServerOptionValues {
   dcgmUrl?: string;
 }
 
-/** Everything but url/model/apiKey/headers/timeout/connections, which the run command owns. */
+/** Everything but url/api/model/apiKey/headers/timeout/connections, which the run command owns. */
 export function serverOptionsFrom(v: ServerOptionValues): {
-  target: Pick<ServerTargetOptions, 'server' | 'api' | 'tls'>;
+  target: Pick<ServerTargetOptions, 'server' | 'tls'>;
   monitors: MonitorOptions;
   cacheReset: boolean;
 } {
   const tls = { caCert: v.caCert, clientCert: v.clientCert, clientKey: v.clientKey, insecure: v.insecure ?? false };
   return {
-    target: { server: (v.server ?? 'auto') as ServerTargetOptions['server'], api: (v.api ?? null) as ApiStyle | null, tls },
+    target: { server: (v.server ?? 'auto') as ServerTargetOptions['server'], tls },
     monitors: {
       metricsUrl: v.metricsUrl ?? null,
       sampleIntervalMs: v.sampleInterval ?? 1000,
