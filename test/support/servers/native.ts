@@ -138,6 +138,7 @@ export const llamacppNative: Handler = async (req, res, body, path) => {
     const n = promptTokens(body.content ?? '') + (body.add_special ? 1 : 0);
     return json(res, 200, { tokens: Array.from({ length: n }, (_, i) => 400 + i) });
   }
+  if (req.method === 'POST' && path === '/detokenize') return json(res, 200, { content: body.tokens.map((t: number) => ` t${t}`).join('') });
   if (req.method !== 'POST' || path !== '/completion') return false;
   const max = body.n_predict ?? -1;
   const n = outputLength(max < 0 ? 16 : max, body.ignore_eos === true, NATURAL);
