@@ -160,3 +160,19 @@ test('a mid-stream error inside a 200 stream fails the request, not the run', as
     assert.match(failed.error!.message, /exceeds the available context size/);
   });
 });
+
+test('server option problems are reported with the others, before anything is sent (exit 2)', async () => {
+  let stderr = '';
+  const code = await main(['run', '--target', 'http://127.0.0.1:1', '--client-cert', 'c.pem', '--telemetry', 'none', '--telemetry-cmd', 'ssh h'], {
+    stdout: () => undefined,
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+    cwd: process.cwd(),
+    signal: new AbortController().signal,
+  });
+  assert.equal(code, 2);
+  assert.match(stderr, /2 problems/);
+  assert.match(stderr, /--client-cert: needs --client-key/);
+  assert.match(stderr, /--telemetry-cmd: has no effect with --telemetry none/);
+});

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { type CliIO, type CommandDef } from '../command.js';
 import { type ParsedArgs } from '../option.js';
 import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
-import { SERVER_OPTIONS, serverOptionsFrom } from '../options/server.js';
+import { SERVER_OPTIONS, serverOptionProblems, serverOptionsFrom } from '../options/server.js';
 import { openScenarioMonitors } from '../../monitors/create.js';
 import { type MonitorReport } from '../../monitors/monitor.js';
 import { summarizeServerTimings } from '../../metrics/server-timings.js';
@@ -116,6 +116,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   if (v.duration !== undefined && v.batch) problems.push({ where: '--duration', message: 'cannot be combined with --batch', hint: 'a batch is a fixed number of requests: use --requests' });
   if (v.arrival && !rates.length && args.explicit.has('arrival')) problems.push({ where: '--arrival', message: 'only applies to --rate' });
 
+  problems.push(...serverOptionProblems(v));
   if (problems.length) throw new UsageError(problems);
 
   const tokenizerPath: string | undefined = v.tokenizer;

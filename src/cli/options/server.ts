@@ -5,6 +5,7 @@
  * `serverOptionsFrom(values)` turns parsed values into the option objects createServerTarget / createMonitors take.
  */
 import { type OptionDef, OptionValueError } from '../option.js';
+import { type Problem } from '../../core/errors.js';
 import { SERVER_KINDS, type ServerTargetOptions } from '../../targets/servers.js';
 import { type MonitorOptions, type TelemetryChoice } from '../../monitors/create.js';
 
@@ -51,7 +52,7 @@ export const SERVER_OPTIONS: readonly OptionDef[] = [
     group: MONITOR_GROUP,
     description: 'Prometheus endpoint scraped during each scenario; none disables scraping. MindIE: its metricsPort URL.',
   },
-  { name: 'sample-interval', kind: 'duration', default: 1000, defaultText: '1s', group: MONITOR_GROUP, description: 'How often server metrics and telemetry are sampled during a scenario.' },
+  { name: 'sample-interval', kind: 'duration', default: 1000, placeholder: 'DURATION', defaultText: '1s', group: MONITOR_GROUP, description: 'How often server metrics and telemetry are sampled during a scenario.' },
   {
     name: 'telemetry',
     kind: 'string',
@@ -104,4 +105,14 @@ export function serverOptionsFrom(v: ServerOptionValues): {
     },
     cacheReset: v.cacheReset ?? true,
   };
+}
+
+/** Combinations the parser cannot see: reported with every other option problem, before anything is sent. */
+export function serverOptionProblems(v: ServerOptionValues): Problem[] {
+  const p: Problem[] = [];
+  if (v.clientCert && !v.clientKey) p.push({ where: '--client-cert', message: 'needs --client-key', hint: 'give the private key of the client certificate with --client-key FILE' });
+  if (v.clientKey && !v.clientCert) p.push({ where: '--client-key', message: 'needs --client-cert', hint: 'give the client certificate with --client-cert FILE' });
+  if (v.telemetryCmd && v.telemetry === 'none') p.push({ where: '--telemetry-cmd', message: 'has no effect with --telemetry none', hint: 'drop one of them' });
+  if (v.sampleInterval !== undefined && v.sampleInterval < 50) p.push({ where: '--sample-interval', message: `${v.sampleInterval} ms is too short to sample a server and its GPUs`, hint: 'use 100ms or more (default 1s)' });
+  return p;
 }
