@@ -68,7 +68,7 @@ export class TelemetryMonitor implements Monitor {
 
   async stop(ctx: StopContext = {}): Promise<MonitorReport> {
     const notices = this.pendingNotices.splice(0);
-    if (!this.source || !this.sampler) return { name: this.name, source: null, summary: { ...NULL_SUMMARY }, series: [], notices, devices: [] };
+    if (!this.source || !this.sampler) return { name: this.name, source: null, summary: { ...NULL_SUMMARY, devices: null }, series: [], notices, devices: [] };
     const samples = await this.sampler.stop();
     const errs = this.sampler.errors.splice(0);
     if (errs.length) notices.push(`${errs.length} telemetry sample(s) failed: ${errs[0]}`);

@@ -109,7 +109,7 @@ test('no tool anywhere: null figures and one notice for the run, never zeros', a
       assert.match(r1.notices[0]!, /nvidia-smi: not found; rocm-smi: not found; npu-smi: not found/);
       assert.equal(r1.summary.memory_used_peak_bytes, null);
       assert.equal(r1.summary.energy_per_output_token_j, null);
-      assert.equal(r1.summary.devices, 0);
+      assert.equal(r1.summary.devices, null);
       await tel!.start();
       const r2 = await tel!.stop();
       assert.deepEqual(r2.notices, []);
