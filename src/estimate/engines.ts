@@ -178,7 +178,11 @@ export function sizePool(i: PoolInput): PoolResult {
   } else {
     maxTokens = 0;
   }
-  const maxConcurrency = seq > 0 ? Math.floor((engine === 'llamacpp' ? (given ?? Math.max(0, mem - W - act - runtime)) : pool) / seq) : 0;
+  const room = engine === 'llamacpp' ? (given ?? Math.max(0, mem - W - act - runtime)) : pool;
+  const ratio = seq > 0 ? room / seq : 0;
+  // Uniform models: tokens / context, exactly as vLLM logs it. With sliding or recurrent layers a sequence costs
+  // less than context × per-token bytes, so the ratio is pool / per-sequence bytes (vLLM's newer accounting).
+  const uniform = f.slidingBytesPerToken === 0 && f.stateBytesPerSequence === 0 && engine !== 'llamacpp';
   return {
     engine,
     knob,
@@ -192,7 +196,7 @@ export function sizePool(i: PoolInput): PoolResult {
     blocks,
     max_tokens: maxTokens,
     sequence_bytes: seq,
-    max_concurrency: maxConcurrency,
-    concurrency_ratio: context > 0 ? maxTokens / context : 0,
+    max_concurrency: Math.floor(uniform && context > 0 ? maxTokens / context : ratio),
+    concurrency_ratio: uniform && context > 0 ? maxTokens / context : ratio,
   };
 }

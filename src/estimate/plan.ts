@@ -85,6 +85,7 @@ export function estimate(i: EstimateInput): EstimateResult {
 
   if (!llamacpp && !s.mla && i.tp > s.kvHeads) notes.push(`TP ${i.tp} exceeds the ${s.kvHeads} KV heads: each rank keeps a replicated head, so KV per device does not shrink further`);
   if (s.mla && i.tp > 1) notes.push('MLA keeps the full latent on every TP rank: TP frees weight memory, not KV per token');
+  if (s.maxContext !== null && i.context > s.maxContext) notes.push(`context ${i.context} exceeds the model's maximum of ${s.maxContext} tokens`);
   if (s.layerKinds.includes('linear')) notes.push(`hybrid model: ${fp.layersByKind.linear} recurrent layers hold a constant state per sequence`);
 
   let pool: PoolResult | null = null;

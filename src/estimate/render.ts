@@ -45,7 +45,9 @@ export function humanRows(r: EstimateResult): Array<Record<string, Cell>> {
     ['max concurrent sequences', k.max_concurrency === null ? null : `${k.max_concurrency} at ${r.setup.context} tokens${k.concurrency_ratio !== null ? ` (${k.concurrency_ratio.toFixed(2)}x)` : ''}`],
     ['fits', r.fits === null ? null : r.fits ? 'yes' : `no, short by ${formatBytes(r.shortfall_bytes)}`],
     ['decode, batch 1', rate(r.roofline.decode_tokens_per_s, r.roofline.decode_bound)],
-    [`decode, batch ${r.roofline.decode_max_batch ?? 'max'}`, rate(r.roofline.decode_tokens_per_s_max_batch, r.roofline.decode_bound_max_batch)],
+  );
+  if ((r.roofline.decode_max_batch ?? 1) > 1) rows.push([`decode, batch ${r.roofline.decode_max_batch}`, rate(r.roofline.decode_tokens_per_s_max_batch, r.roofline.decode_bound_max_batch)]);
+  rows.push(
     [`prefill, ${r.setup.input_tokens} tokens`, r.roofline.prefill_tokens_per_s === null ? null : `${rate(r.roofline.prefill_tokens_per_s, r.roofline.prefill_bound)}; TTFT ≥ ${r.roofline.prefill_ms!.toFixed(1)} ms`],
   );
   if (r.suggested) rows.push(['suggested', Object.entries(r.suggested).filter(([, v]) => v !== null).map(([key, v]) => `${key}=${v}`).join(' ')]);
