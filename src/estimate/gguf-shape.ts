@@ -31,14 +31,19 @@ export function shapeFromGgufHeader(h: GgufHeader, name: string): ModelShape {
   const experts = n('expert_count');
   const ffRaw = ggufNumberOrArray(h, '{arch}.feed_forward_length');
 
+  // llama.cpp llama_hparams::set_swa_pattern(n): layer il slides when il % n < n − 1 (n = 0: every layer);
+  // `{arch}.attention.sliding_window_pattern` is that period, or one bool per layer. Gemma-2 defaults to 2, Gemma-3 to 6.
+  const patternRaw = h.metadata[`${arch}.attention.sliding_window_pattern`];
+  const period = typeof patternRaw === 'number' ? patternRaw : arch === 'gemma2' ? 2 : arch.startsWith('gemma3') ? 6 : 0;
+  const ssmInner = n('ssm.inner_size');
+  const recurrentOnly = ssmInner !== null && kvRaw === null;
   const kinds: LayerKind[] = [];
   for (let i = 0; i < layers; i++) {
     // Hybrid models (Jamba, Qwen3-Next, granite-hybrid) write head_count_kv per layer, 0 on recurrent layers.
-    if (Array.isArray(kvRaw) && kvRaw[i] === 0) kinds.push('linear');
+    if (recurrentOnly || (Array.isArray(kvRaw) && kvRaw[i] === 0)) kinds.push('linear');
     else if (window === null || window === 0) kinds.push('full');
-    else if (arch === 'gemma2') kinds.push(i % 2 === 0 ? 'sliding' : 'full');
-    else if (arch.startsWith('gemma3')) kinds.push((i + 1) % 6 === 0 ? 'full' : 'sliding');
-    else kinds.push('sliding');
+    else if (Array.isArray(patternRaw)) kinds.push(patternRaw[i] ? 'sliding' : 'full');
+    else kinds.push(period === 0 || i % period < period - 1 ? 'sliding' : 'full');
   }
 
   let params = 0;
@@ -51,7 +56,6 @@ export function shapeFromGgufHeader(h: GgufHeader, name: string): ModelShape {
     hist[tn] = (hist[tn] ?? 0) + 1;
   }
   const ft = ggufNumber(h, 'general.file_type');
-  const ssmInner = n('ssm.inner_size');
   const ssmState = n('ssm.state_size');
   const ssmConv = n('ssm.conv_kernel');
 
@@ -86,12 +90,14 @@ export function shapeFromGgufHeader(h: GgufHeader, name: string): ModelShape {
       firstDenseLayers: n('leading_dense_block_count') ?? 0,
       routerBias: false,
     } : null,
+    // Newer DeepSeek GGUFs store the absorbed MLA dims in key_length/value_length (576/512) and the per-head
+    // ones in key_length_mla/value_length_mla (192/128).
     mla: kvLora ? {
       kvLoraRank: kvLora,
       qLoraRank: n('attention.q_lora_rank') ?? 0,
       qkRopeHeadDim: n('rope.dimension_count') ?? 64,
-      qkNopeHeadDim: Math.max(0, headDim - (n('rope.dimension_count') ?? 64)),
-      vHeadDim: headDimV,
+      qkNopeHeadDim: Math.max(0, (n('attention.key_length_mla') ?? headDim) - (n('rope.dimension_count') ?? 64)),
+      vHeadDim: n('attention.value_length_mla') ?? headDimV,
     } : null,
     // Mamba state: d_inner × d_state (ssm) + d_inner × (d_conv − 1) (conv), estimation.md §1.5.
     linear: ssmInner && ssmState ? { kind: 'mamba', stateElements: ssmInner * ssmState + ssmInner * Math.max(0, (ssmConv ?? 4) - 1), params: 0 } : null,

@@ -46,8 +46,8 @@ export interface GgufHeader {
   dataOffset: number;
 }
 
-/** Thrown by the cursor when the buffer ends before the header does; the file reader then reads more. */
-class NeedMore extends Error {}
+/** Thrown by parseGgufHeader(buf, complete = false) when the buffer ends before the header does. */
+export class GgufNeedMoreError extends Error {}
 
 class Cursor {
   pos = 0;
@@ -55,7 +55,7 @@ class Cursor {
   need(n: number): void {
     if (this.pos + n > this.buf.length) {
       if (this.complete) throw new GgufFormatError(`the file ends inside the header (at byte ${this.pos})`);
-      throw new NeedMore();
+      throw new GgufNeedMoreError('the header continues past the bytes read');
     }
   }
   u8(): number { this.need(1); return this.buf.readUInt8(this.pos++); }
@@ -180,7 +180,7 @@ export async function readGgufHeader(path: string): Promise<GgufHeader> {
       try {
         return parseGgufHeader(buf.subarray(0, bytesRead), complete);
       } catch (e) {
-        if (!(e instanceof NeedMore)) {
+        if (!(e instanceof GgufNeedMoreError)) {
           if (e instanceof GgufFormatError) throw new SetupError('LLMBENCH_GGUF_FORMAT', `${path}: ${e.message}`, 'the file is not a valid GGUF model (was the download cut short?)');
           throw e;
         }
