@@ -70,7 +70,7 @@ export const BUILTIN_MAX_SIZE = BUILTIN_BASE_SIZE + 95 * 95 + 95 * 95 * 95;
 
 export function builtinVocab(size: number = BUILTIN_BASE_SIZE): Vocab {
   if (!Number.isInteger(size) || size < BUILTIN_BASE_SIZE || size > BUILTIN_MAX_SIZE) {
-    throw new UsageError([{ where: '--vocab', message: `the built-in byte-level vocab takes ${BUILTIN_BASE_SIZE} to ${BUILTIN_MAX_SIZE} tokens (got ${size})`, hint: 'or copy a real tokenizer with --vocab-from FILE.gguf' }]);
+    throw new UsageError([{ where: '--vocab', message: `the built-in byte-level vocab takes ${BUILTIN_BASE_SIZE} to ${BUILTIN_MAX_SIZE} tokens (got ${size})`, hint: 'choose --vocab in that range, or copy a real tokenizer with --vocab-from FILE.gguf' }]);
   }
   const alphabet = byteLevelAlphabet();
   const merges = mergeTokens(size - BUILTIN_BASE_SIZE, alphabet);
