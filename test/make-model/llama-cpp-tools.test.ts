@@ -56,7 +56,8 @@ test('llama-completion loads a made model and generates exactly -n tokens with -
     const r = runUntil('llama-completion', ['-m', m, '-p', 'Once upon a time', '-n', '16', '-t', '1', '-c', '256', '--temp', '0', '--ignore-eos', '-no-cnv', '--no-warmup'], runs);
     assert.equal(r.code, 0, r.all);
     assert.match(r.all, runs);
-    assert.ok(r.out.startsWith('Once upon a time'), r.out);
+    // SPM tokenizers add a leading space to the prompt, which the echo shows.
+    assert.ok(r.out.trimStart().startsWith('Once upon a time'), r.out);
   }
 });
 
@@ -135,8 +136,12 @@ test('llama-server serves a made model: completion and chat with exact token cou
     assert.equal(c.tokens_predicted, 8);
     assert.equal(c.tokens_evaluated, 5);
     const chat = await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, ignore_eos: true });
-    // ChatML: "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n" = 1 + 5 + 2 + 1 + 1 + 1 + 10 tokens.
-    assert.deepEqual(chat.usage, { completion_tokens: 4, prompt_tokens: 21, total_tokens: 25 });
+    // ChatML: "<|im_start|>" "user" "\n" "Hi" "<|im_end|>" "\n" "<|im_start|>" "assistant" "\n" = 1+4+1+2+1+1+1+9+1 tokens.
+    const usage = chat.usage as Record<string, number>;
+    assert.deepEqual([usage.prompt_tokens, usage.completion_tokens, usage.total_tokens], [21, 4, 25]);
+    // The suppressed bytes never come out: the random text is printable ASCII, so it is valid UTF-8.
+    const content = (chat.choices as Array<{ message: { content: string } }>)[0]!.message.content;
+    assert.match(content, /^[\x20-\x7e\t\n]{1,4}$/);
   } finally {
     child.kill('SIGTERM');
     await exited;

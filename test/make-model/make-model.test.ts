@@ -110,11 +110,20 @@ test('weights are scaled 1/sqrt(fan_in), norms are 1, end/control output rows ar
   assert.ok(Math.abs(down.std - 1 / Math.sqrt(80)) < 0.005, `ffn_down std ${down.std}`);
   assert.deepEqual([...new Set(tensor('blk.0.attn_norm.weight'))], [1]);
 
+  // Suppression (suppress.ts): channel 0 of every embedding is 2·√64 = 16, no layer writes channel 0, suppressed
+  // tokens' output rows are (-8, 0, …), every other output row has 0 in channel 0.
+  const embd = tensor('token_embd.weight');
+  assert.deepEqual([...new Set(Array.from({ length: 259 }, (_, id) => embd[id * 64]))], [16]);
+  for (const name of ['blk.0.attn_output.weight', 'blk.1.ffn_down.weight']) assert.deepEqual([...new Set(tensor(name).slice(0, 64))], [0], name);
   const out = tensor('output.weight');
   const row = (id: number) => out.slice(id * 64, id * 64 + 64);
-  for (const id of [256, 257, 258]) assert.deepEqual([...new Set(row(id))], [0], `row ${id}`);
-  const live = stats(out.slice(0, 256 * 64));
-  assert.ok(Math.abs(live.std - logitStd(259) / 8) < 0.01, `output std ${live.std}`);
+  const suppressed = [...Array.from({ length: 32 }, (_, i) => i).filter((b) => b !== 9 && b !== 10), ...Array.from({ length: 129 }, (_, i) => 0x7f + i), 256, 257, 258];
+  for (let id = 0; id < 259; id++) {
+    if (suppressed.includes(id)) assert.deepEqual(row(id), [-8, ...new Array(63).fill(0)], `row ${id}`);
+    else assert.equal(row(id)[0], 0, `row ${id}`);
+  }
+  const live = stats([0x41, 0x61, 0x20, 0x0a].flatMap((id) => row(id).slice(1)));
+  assert.ok(Math.abs(live.std - logitStd(259) / 8) < 0.06, `output std ${live.std}`);
 });
 
 test('f16 conversion rounds to nearest even and saturates to infinity', () => {

@@ -27,6 +27,11 @@ export const DEFAULT_MODEL_SHAPE: ModelShape = completeShape({
 });
 export const DEFAULT_MODEL_DTYPE: WeightDtype = 'f16';
 export const DEFAULT_MODEL_SEED = 0;
+/**
+ * Bumped whenever make-model's weights or metadata change for the same inputs, so a cache made by an older
+ * llmbench is not reused (the cache check compares the file size only, which such a change may not alter).
+ */
+export const DEFAULT_MODEL_RECIPE_VERSION = 1;
 
 export interface DefaultModel {
   path: string;
@@ -67,7 +72,7 @@ export async function ensureDefaultModel(opts: { cacheDir?: string; env?: NodeJS
   const dir = opts.cacheDir ?? llmbenchCacheDir(opts.env ?? process.env);
   const recipe = defaultModelRecipe();
   const name = defaultModelName(recipe.shape, recipe.dtype);
-  const path = join(dir, `${name}-seed${recipe.seed}.gguf`);
+  const path = join(dir, `${name}-seed${recipe.seed}-r${DEFAULT_MODEL_RECIPE_VERSION}.gguf`);
   const expected = modelLayout(recipe).fileBytes;
   const base = { path, shape: recipe.shape, dtype: recipe.dtype, name, fileBytes: expected, randomWeights: true as const };
   if ((await fileSize(path)) === expected) return { ...base, created: false };

@@ -13,6 +13,7 @@ import { layoutGguf, writeGgufFile, type GgufLayout, type GgufMetadata, type Ggu
 import { planTensors, parameterCount, shapeSlug, type ModelShape } from './shape.js';
 import { FILE_TYPE, tensorData, tensorInit, type WeightDtype } from './weights.js';
 import { type Vocab } from './vocab.js';
+import { rowEdits } from './suppress.js';
 
 export interface ModelRecipe {
   shape: ModelShape;
@@ -90,8 +91,8 @@ export function modelTensors(r: ModelRecipe): GgufTensor[] {
   if (r.vocab.size !== s.vocab) throw new RangeError(`vocab has ${r.vocab.size} tokens but the shape says ${s.vocab}`);
   return planTensors(s).map((t) => {
     const init = tensorInit(t, r.dtype, { vocab: s.vocab, hidden: s.hidden, tied: s.tiedEmbeddings });
-    const suppress = t.role === 'output' || (t.role === 'embedding' && s.tiedEmbeddings);
-    return { name: t.name, dims: t.dims, type: init.type, data: () => tensorData(t, init, r.seed, suppress ? r.vocab.suppressed : undefined) };
+    const edits = rowEdits(t, s, r.vocab.suppressed);
+    return { name: t.name, dims: t.dims, type: init.type, data: () => tensorData(t, init, r.seed, edits) };
   });
 }
 

@@ -21,7 +21,10 @@ export interface Vocab {
   size: number;
   /** The `tokenizer.*` keys to write, in order. */
   metadata: GgufMetadata;
-  /** Tokens whose output rows are zeroed so random generation does not stop or emit control text (weights.ts). */
+  /**
+   * Tokens a random model must not generate (suppress.ts): end-of-generation, control and unused tokens, and tokens
+   * that are not valid UTF-8 on their own.
+   */
   suppressed: Set<number>;
   hasChatTemplate: boolean;
 }
@@ -90,7 +93,10 @@ export function builtinVocab(size: number = BUILTIN_BASE_SIZE): Vocab {
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
     ['tokenizer.chat_template', { type: 'string', value: CHATML_TEMPLATE }],
   ];
-  return { source: 'built-in byte-level', size, metadata, suppressed: new Set([256, 257, 258]), hasChatTemplate: true };
+  // Only printable ASCII, tab and newline are generated: the output is always valid UTF-8 and readable as text.
+  const suppressed = new Set<number>([256, 257, 258]);
+  for (let b = 0; b < 256; b++) if (!((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a)) suppressed.add(b);
+  return { source: 'built-in byte-level', size, metadata, suppressed, hasChatTemplate: true };
 }
 
 /**
@@ -98,6 +104,40 @@ export function builtinVocab(size: number = BUILTIN_BASE_SIZE): Vocab {
  * llama_vocab::impl::load, v0.4.0), the common subset.
  */
 const EOG_TEXTS = new Set(['<|eot_id|>', '<|im_end|>', '<|end|>', '<end_of_turn>', '<|endoftext|>', '</s>', '<|eom_id|>', '<EOT>', '<|end_of_text|>', '<eos>']);
+
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function validUtf8(bytes: Uint8Array): boolean {
+  try {
+    FATAL_UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a token's bytes are not valid UTF-8 by themselves. SPM vocabs (`llama`) spell raw bytes as byte-type
+ * tokens `<0xNN>`; byte-level BPE vocabs (`gpt2`) spell every byte as one character of GPT-2's alphabet.
+ */
+function invalidUtf8Test(model: string): (text: string, type: number | undefined) => boolean {
+  if (model === 'llama') {
+    return (text, type) => type === TOKEN_TYPE.byte && /^<0x[89A-Fa-f][0-9A-Fa-f]>$/.test(text);
+  }
+  if (model === 'gpt2') {
+    const byteOf = new Map(byteLevelAlphabet().map((ch, b) => [ch, b]));
+    return (text) => {
+      const bytes: number[] = [];
+      for (const ch of text) {
+        const b = byteOf.get(ch);
+        if (b === undefined) return false; // not byte-level spelled (an added token): its text is what it is
+        bytes.push(b);
+      }
+      return !validUtf8(Uint8Array.from(bytes));
+    };
+  }
+  return () => false;
+}
 
 /** Copies every `tokenizer.*` key from a tokenizer (or model) GGUF. */
 export function vocabFromGguf(path: string): Vocab {
@@ -120,8 +160,10 @@ export function vocabFromGguf(path: string): Vocab {
   const typesValue = get('tokenizer.ggml.token_type');
   const types = typesValue && typesValue.type === 'array' ? (typesValue.values as ArrayLike<number>) : undefined;
   const suppressed = new Set<number>();
+  const notUtf8 = invalidUtf8Test(model.type === 'string' ? model.value : '');
   for (let i = 0; i < texts.length; i++) {
-    if (types?.[i] === TOKEN_TYPE.control || EOG_TEXTS.has(texts[i]!)) suppressed.add(i);
+    const type = types?.[i];
+    if (type === TOKEN_TYPE.control || type === TOKEN_TYPE.unused || EOG_TEXTS.has(texts[i]!) || notUtf8(texts[i]!, type)) suppressed.add(i);
   }
   for (const k of ['eos', 'eot', 'eom']) {
     const v = get(`tokenizer.ggml.${k}_token_id`);

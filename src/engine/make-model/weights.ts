@@ -140,10 +140,18 @@ const LEVELS = 2048;
 const TARGET_CHUNK_ELEMENTS = 1 << 20;
 
 /**
- * The tensor's bytes, in chunks of whole rows. `zeroRows` (row index = token id for embedding/output) are all
- * zero bytes, which is 0.0 in f32, f16 and q8_0 alike.
+ * Changes to single rows after the random fill (suppress.ts decides them). A row is ne[0] consecutive values;
+ * in a 2-D tensor row r is output unit r (token r of token_embd/output), in a 3-D expert tensor r = expert·ne[1] + unit.
  */
-export function* tensorData(t: TensorPlan, init: TensorInit, seed: number, zeroRows: ReadonlySet<number> = new Set()): Generator<Uint8Array> {
+export interface RowEdits {
+  /** The row is all zeros. */
+  zero?: (row: number) => boolean;
+  /** Element 0 of the row takes this value (after `zero`), or keeps its random value when undefined. */
+  first?: (row: number) => number | undefined;
+}
+
+/** The tensor's bytes, in chunks of whole rows. All-zero bytes are 0.0 in f32, f16 and q8_0 alike. */
+export function* tensorData(t: TensorPlan, init: TensorInit, seed: number, edits: RowEdits = {}): Generator<Uint8Array> {
   const rowLen = t.dims[0]!;
   const rows = t.dims.slice(1).reduce((a, b) => a * b, 1);
   const rowsPerChunk = Math.max(1, Math.floor(TARGET_CHUNK_ELEMENTS / rowLen));
@@ -186,11 +194,36 @@ export function* tensorData(t: TensorPlan, init: TensorInit, seed: number, zeroR
     const n = Math.min(rowsPerChunk, rows - row);
     const out = new Uint8Array(n * rowBytes);
     fill(out, out.length);
-    for (let r = row; r < row + n; r++) if (zeroRows.has(r)) out.fill(0, (r - row) * rowBytes, (r - row + 1) * rowBytes);
+    if (edits.zero || edits.first) {
+      for (let r = row; r < row + n; r++) {
+        const at = (r - row) * rowBytes;
+        if (edits.zero?.(r)) out.fill(0, at, at + rowBytes);
+        const v = edits.first?.(r);
+        if (v !== undefined) setFirst(out, at, init.type, v);
+      }
+    }
     yield out;
   }
 }
 
+/** Sets element 0 of the row starting at byte `at`. */
+function setFirst(out: Uint8Array, at: number, type: GgmlType, v: number): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
+  if (type === F32) return view.setFloat32(at, v, true);
+  if (type === F16) return view.setUint16(at, f32ToF16Bits(v), true);
+  // q8_0: element 0 is quant 0 of block 0. Give the block a scale that represents v exactly as ±127 and rescale
+  // the block's other quants so their values stay what they were (up to rounding).
+  const d = f16BitsToF32(view.getUint16(at, true));
+  const dNew = Math.max(Math.abs(v) / 127, d);
+  const dNewBits = f32ToF16Bits(dNew);
+  const dStored = f16BitsToF32(dNewBits);
+  view.setUint16(at, dNewBits, true);
+  for (let j = 1; j < 32; j++) {
+    const q = view.getInt8(at + 2 + j);
+    view.setInt8(at + 2 + j, dStored === 0 ? 0 : Math.max(-127, Math.min(127, Math.round((q * d) / dStored))));
+  }
+  view.setInt8(at + 2, dStored === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v / dStored))));
+}
 function fillFromTable(out: Uint16Array | Float32Array, table: Uint16Array | Float32Array, rng: XorShift32): void {
   const n = out.length;
   let i = 0;
