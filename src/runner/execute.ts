@@ -114,7 +114,8 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       }
       if (interrupted) break;
       const pre: PromptItem[] = [];
-      if (plan.requests !== null) for (let i = 0; i < plan.requests; i++) pre.push(await plan.workload.item(repeat, i));
+      if (plan.requests !== null) for (let i = 0; i < plan.requests && !interrupted; i++) pre.push(await plan.workload.item(repeat, i));
+      if (interrupted) break;
       const getItem = (i: number) => (i < pre.length ? Promise.resolve(pre[i]!) : plan.workload.item(repeat, i));
 
       const start = ctx.clock.now();
@@ -137,8 +138,8 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         for (let i = 0; i < offsets.length && !interrupted; i++) {
           const at = start + offsets[i]!;
           const item = await getItem(i);
-          const wait = at - ctx.clock.now();
-          if (wait > 0) await sleep(wait);
+          // Timers may fire a fraction of a millisecond early: wait until the clock has really reached `at`.
+          for (let wait = at - ctx.clock.now(); wait > 0; wait = at - ctx.clock.now()) await sleep(wait);
           if (interrupted) break;
           while (load.concurrency !== null && inflight.size >= load.concurrency) await Promise.race(inflight);
           const p: Promise<void> = tracked(item, i, at).finally(() => inflight.delete(p));

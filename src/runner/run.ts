@@ -27,7 +27,8 @@ export interface TargetVariantValue {
 }
 
 export interface WorkloadVariantValue {
-  make(): Workload;
+  /** Makes the scenario's workload; `scenarioId` salts prompts so no two scenarios share one. */
+  make(scenarioId: string): Workload;
   /** Requests per scenario when --requests is not given: a file or dataset's size, else null (load default). */
   defaultRequests: number | null;
 }
@@ -176,7 +177,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
         for (const spec of specs) {
           if (hooks.signal.aborted) break;
           scenarioIndex++;
-          const workload = spec.workload.value.make();
+          const workload = spec.workload.value.make(spec.id);
           const requests = plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
           hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
           try {

@@ -97,7 +97,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       for (const o of outputs)
         workloads.push({
           dims: { input_tokens: formatLength(i), output_tokens: formatLength(o) },
-          value: { make: () => new SyntheticWorkload({ input: i, output: o, sharedPrefix: v.sharedPrefix ?? 0, scenarioKey: `${formatLength(i)}:${formatLength(o)}` }), defaultRequests: null },
+          value: { make: (id) => new SyntheticWorkload({ input: i, output: o, sharedPrefix: v.sharedPrefix ?? 0, scenarioKey: id }), defaultRequests: null },
         });
   }
 
