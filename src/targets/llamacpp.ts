@@ -12,10 +12,16 @@ import { type GenerationRequest, type LengthForcing, type StreamSink } from './t
 
 /** llama.cpp `timings` (ms) → ServerTimings. */
 export function llamacppTimings(t: Json): Parameters<StreamSink['serverTimings']>[0] {
+  const prefill = num(t.prompt_ms);
+  const decode = num(t.predicted_ms);
   return {
     source: 'llamacpp.timings',
-    prefill_ms: num(t.prompt_ms),
-    decode_ms: num(t.predicted_ms),
+    // The first token is sampled from the prompt's logits, so the server's TTFT is its prompt time, and its E2E is
+    // prompt + predicted time (tokenisation and HTTP are outside both): what client-minus-server compares against.
+    ttft_ms: prefill,
+    e2e_ms: prefill !== null && decode !== null ? prefill + decode : null,
+    prefill_ms: prefill,
+    decode_ms: decode,
     prompt_tokens: num(t.prompt_n),
     cached_tokens: num(t.cache_n),
     output_tokens: num(t.predicted_n),

@@ -24,12 +24,9 @@ export class MindieTarget extends OpenAiTarget {
     const u = chunk.usage as Json | null | undefined;
     if (!u || (u.prefill_time === undefined && u.decode_time_arr === undefined)) return;
     const arr = Array.isArray(u.decode_time_arr) ? (u.decode_time_arr as unknown[]).map(num).filter((x): x is number => x !== null) : null;
-    sink.serverTimings({
-      source: 'mindie.usage',
-      prefill_ms: num(u.prefill_time),
-      decode_ms: arr ? arr.reduce((a, b) => a + b, 0) : null,
-      decode_times_ms: arr,
-    });
+    const prefill = num(u.prefill_time);
+    const decode = arr ? arr.reduce((a, b) => a + b, 0) : null;
+    sink.serverTimings({ source: 'mindie.usage', ttft_ms: prefill, e2e_ms: prefill !== null && decode !== null ? prefill + decode : null, prefill_ms: prefill, decode_ms: decode, decode_times_ms: arr });
   }
 
   override async init(): Promise<this> {
@@ -76,7 +73,9 @@ export class MindieTarget extends OpenAiTarget {
         if (!any) return false;
         // Only the server's own count is usage; otherwise the recorder falls back to the one-token-per-event chunks.
         if (generated !== null) sink.usage({ completion_tokens: generated });
-        sink.serverTimings({ source: 'mindie.infer', prefill_ms: prefill, decode_ms: decodes.length ? decodes.reduce((a, b) => a + b, 0) : null, decode_times_ms: decodes.length ? decodes : null });
+        const decode = decodes.length ? decodes.reduce((a, b) => a + b, 0) : null;
+        // prefill_time is the server's time to the first token; prefill + Σ decode_time its end-to-end time.
+        sink.serverTimings({ source: 'mindie.infer', ttft_ms: prefill, e2e_ms: prefill !== null && decode !== null ? prefill + decode : null, prefill_ms: prefill, decode_ms: decode, decode_times_ms: decodes.length ? decodes : null });
         sink.finish(finishReason);
         return true;
       },

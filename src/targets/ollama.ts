@@ -19,6 +19,8 @@ export function ollamaTimings(o: Json): Parameters<StreamSink['serverTimings']>[
   const prefill = ms(o.prompt_eval_duration);
   return {
     source: 'ollama',
+    // total_duration covers load + prompt eval + eval; the first token follows load and prompt evaluation.
+    ttft_ms: prefill !== null ? (load ?? 0) + prefill : null,
     e2e_ms: ms(o.total_duration),
     load_ms: load,
     prefill_ms: prefill,

@@ -162,7 +162,7 @@ test('llama.cpp chat: usage and timings on the finish chunk', async () => {
   try {
     const r = await send(t, chat({ max_tokens: 6 }));
     assert.equal(r.lastUsage!.completion_tokens, 6);
-    assert.deepEqual(r.lastTimings, { source: 'llamacpp.timings', prefill_ms: 2.43, decode_ms: 16.278, prompt_tokens: 7, cached_tokens: null, output_tokens: 6, draft_tokens: null, draft_accepted_tokens: null });
+    assert.deepEqual(r.lastTimings, { source: 'llamacpp.timings', ttft_ms: 2.43, e2e_ms: 2.43 + 16.278, prefill_ms: 2.43, decode_ms: 16.278, prompt_tokens: 7, cached_tokens: null, output_tokens: 6, draft_tokens: null, draft_accepted_tokens: null });
     assert.equal(s.bodies('/v1/chat/completions').at(-1).min_tokens, undefined);
   } finally {
     await t.close();
@@ -181,7 +181,7 @@ test('Ollama native NDJSON: /api/generate and /api/chat, ns durations to ms, err
     const g = await send(t, request({ max_tokens: 8 }));
     assert.equal(g.text, ' w0 w1 w2 w3 w4');
     assert.deepEqual(g.lastUsage, { prompt_tokens: 3, completion_tokens: 5 });
-    assert.deepEqual(g.lastTimings, { source: 'ollama', e2e_ms: 10706.818083, load_ms: 6338.219291, prefill_ms: 130.079, decode_ms: 4232.71, prompt_tokens: 3, output_tokens: 5 });
+    assert.deepEqual(g.lastTimings, { source: 'ollama', ttft_ms: 6338.219291 + 130.079, e2e_ms: 10706.818083, load_ms: 6338.219291, prefill_ms: 130.079, decode_ms: 4232.71, prompt_tokens: 3, output_tokens: 5 });
     assert.deepEqual(g.finishes, ['stop']);
     assert.deepEqual(s.bodies('/api/generate').at(-1), { model: 'm', stream: true, options: { num_predict: 8, temperature: 0 }, prompt: 'one two three' });
     const c = await send(t, chat({ max_tokens: 3 }));
@@ -208,11 +208,11 @@ test('MindIE: /infer with prefill_time/decode_time, and native-OpenAI usage timi
     assert.equal(r.text, ' w0 w1 w2 w3 w4');
     assert.equal(r.chunkTokens, 5);
     assert.deepEqual(r.lastUsage, { completion_tokens: 5 });
-    assert.deepEqual(r.lastTimings, { source: 'mindie.infer', prefill_ms: 45.54, decode_ms: 50, decode_times_ms: [11, 12, 13, 14] });
+    assert.deepEqual(r.lastTimings, { source: 'mindie.infer', ttft_ms: 45.54, e2e_ms: 45.54 + 50, prefill_ms: 45.54, decode_ms: 50, decode_times_ms: [11, 12, 13, 14] });
     assert.deepEqual(r.finishes, ['eos_token']);
     const c = await target(s.url, 'mindie');
     const cr = await send(c, chat({ max_tokens: 3 }));
-    assert.deepEqual(cr.lastTimings, { source: 'mindie.usage', prefill_ms: 45.5, decode_ms: 33, decode_times_ms: [10, 11, 12] });
+    assert.deepEqual(cr.lastTimings, { source: 'mindie.usage', ttft_ms: 45.5, e2e_ms: 78.5, prefill_ms: 45.5, decode_ms: 33, decode_times_ms: [10, 11, 12] });
     assert.equal(s.bodies('/v1/chat/completions').at(-1).ignore_eos, true);
     await c.close();
   } finally {

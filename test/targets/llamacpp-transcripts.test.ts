@@ -47,7 +47,7 @@ test('real /completion stream: text, per-event token ids, final timings and stop
     assert.equal(r.deltas.length, 32);
     assert.equal(r.chunkTokens, 32);
     assert.deepEqual(r.lastUsage, { prompt_tokens: 5, completion_tokens: 32 });
-    assert.deepEqual(r.lastTimings, { source: 'llamacpp.timings', prefill_ms: 1.573, decode_ms: 19.7, prompt_tokens: 5, cached_tokens: null, output_tokens: 32, draft_tokens: null, draft_accepted_tokens: null });
+    assert.deepEqual(r.lastTimings, { source: 'llamacpp.timings', ttft_ms: 1.573, e2e_ms: 1.573 + 19.7, prefill_ms: 1.573, decode_ms: 19.7, prompt_tokens: 5, cached_tokens: null, output_tokens: 32, draft_tokens: null, draft_accepted_tokens: null });
     assert.deepEqual(r.finishes, ['length']);
     // /slots is disabled on that server (501): no cache reset possible
     assert.equal(await t.resetCache!(), false);

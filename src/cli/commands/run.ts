@@ -9,7 +9,6 @@ import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '
 import { SERVER_OPTIONS, serverOptionProblems, serverOptionsFrom } from '../options/server.js';
 import { openScenarioMonitors } from '../../monitors/create.js';
 import { type MonitorReport } from '../../monitors/monitor.js';
-import { summarizeServerTimings } from '../../metrics/server-timings.js';
 import { EXIT_CODES, type Problem, UsageError } from '../../core/errors.js';
 import { type Slo } from '../../metrics/summarize.js';
 import { type Arrival, type LoadSpec } from '../../schedules/schedule.js';
@@ -166,9 +165,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     slo: (v.slo as Slo | undefined) ?? null,
     percentiles: v.percentiles ?? [],
     openTarget,
-    enrichScenario: (scen, records) => {
-      const st = summarizeServerTimings(records);
-      if (st) scen.server_timings = st;
+    enrichScenario: (scen) => {
       const sm = scen.server_metrics as MonitorReport | undefined;
       if (sm?.warnings?.length) scen.warnings.push(...sm.warnings);
     },
