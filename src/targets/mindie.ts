@@ -7,6 +7,7 @@
  * UNVERIFIED); no known terminator, so a cleanly closed stream ends it. No min_tokens/ignore_eos on /infer →
  * length_forcing 'none' there. Metrics: Prometheus on the metrics port (give --metrics-url).
  */
+import { SetupError } from '../core/errors.js';
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
@@ -32,6 +33,15 @@ export class MindieTarget extends OpenAiTarget {
   override async init(): Promise<this> {
     if (this.opts.api !== 'native') return super.init();
     if (!this.info.model) this.info.model = this.opts.model ?? 'mindie';
+    // /infer needs no model name; GET /v2 (Triton-compatible server info) only checks that the server answers,
+    // so a TLS or connection problem is a setup error before the run rather than N failed requests.
+    try {
+      const r = await this.http.json('GET', '/v2', undefined, { timeoutMs: 15_000 });
+      const j = r.json as { version?: string } | null;
+      if (r.status === 200 && typeof j?.version === 'string') this.info.version = j.version;
+    } catch (e) {
+      throw new SetupError('LLMBENCH_TARGET_UNREACHABLE', `cannot reach ${this.info.url}: ${(e as Error).message}`, 'MindIE serves HTTPS with mutual TLS by default: pass --ca-cert, --client-cert and --client-key (or --insecure to skip verifying the server)');
+    }
     return this;
   }
 

@@ -8,7 +8,8 @@
  * whether an adapter forced the length. A prompt containing FAIL_MIDSTREAM fails after two tokens inside the
  * 200 stream, in the server's own error shape.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 export interface LoggedRequest {
   method: string;
@@ -62,9 +63,17 @@ export function sse(res: ServerResponse, obj: unknown, opts: { prefix?: string; 
   res.write(`${opts.prefix ?? 'data: '}${typeof obj === 'string' ? obj : JSON.stringify(obj)}${opts.trailing ?? ''}\n\n`);
 }
 
-export async function startScripted(handlers: Handler[]): Promise<ScriptedServer> {
+/** HTTPS with a client certificate required (MindIE's default): PEM contents. */
+export interface ScriptedTls {
+  key: string;
+  cert: string;
+  /** CA that client certificates must chain to. */
+  ca: string;
+}
+
+export async function startScripted(handlers: Handler[], tls?: ScriptedTls): Promise<ScriptedServer> {
   const requests: LoggedRequest[] = [];
-  const server: Server = createServer(async (req, res) => {
+  const listener: RequestListener = async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -83,11 +92,12 @@ export async function startScripted(handlers: Handler[]): Promise<ScriptedServer
       if (!res.headersSent) json(res, 500, { error: String(e) });
       else res.end();
     }
-  });
+  };
+  const server: Server = tls ? (createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: true }, listener) as unknown as Server) : createServer(listener);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     bodies: (p) => requests.filter((r) => r.path === p).map((r) => r.body),

@@ -1,7 +1,7 @@
 /**
  * One scripted server per protocol, each answering the probes `--server auto` uses the way the real one does.
  */
-import { type ScriptedServer, startScripted } from './base.js';
+import { type ScriptedServer, type ScriptedTls, startScripted } from './base.js';
 import { lmdeployGenerate, llamacppNative, mindieInfer, ollamaNative, sglangGenerate, tgiHandler, tritonHandler } from './native.js';
 import { metricsHandler, okHandler, openAiHandler, vllmTokenize } from './openai-compat.js';
 
@@ -84,8 +84,16 @@ export function startOllama(): Promise<ScriptedServer> {
   return startScripted([ollamaNative, openAiHandler({ ownedBy: 'library', forceFields: [] })]);
 }
 
-export function startMindie(): Promise<ScriptedServer> {
-  return startScripted([mindieInfer, openAiHandler({ ownedBy: 'mindie', forceFields: ['ignore_eos'], mindieUsage: true })]);
+/** MindIE; with `tls`, HTTPS requiring a client certificate, as MindIE serves by default. */
+export function startMindie(tls?: ScriptedTls): Promise<ScriptedServer> {
+  return startScripted(
+    [
+      mindieInfer,
+      openAiHandler({ ownedBy: 'mindie', forceFields: ['ignore_eos'], mindieUsage: true }),
+      metricsHandler('/metrics', (n) => `# TYPE num_requests_running gauge\nnum_requests_running{model_name="m"} ${n}\n# TYPE generation_tokens_total counter\ngeneration_tokens_total{model_name="m"} ${n * 10}\n`),
+    ],
+    tls,
+  );
 }
 
 /** A plain OpenAI-compatible server that names no engine and rejects the length fields by name. */
