@@ -125,6 +125,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     ? [{ dims: {}, value: { model: models[0] ?? null, engine: {} } }]
     : (models.length ? models : [null]).map((m): Variant<TargetVariantValue> => ({ dims: models.length > 1 ? { model: m } : {}, value: { model: m, engine: {} } }));
 
+  let resetWarned = false;
   const openTarget = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
     if (!target) {
       const { SetupError } = await import('../../core/errors.js');
@@ -140,7 +141,17 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     return {
       target: t,
       tokenizer: t.tokenizer() ?? localTokenizer,
-      resetCache: so.cacheReset && t.resetCache ? () => t.resetCache!() : undefined,
+      resetCache:
+        so.cacheReset && t.resetCache
+          ? async () => {
+              const ok = await t.resetCache!();
+              if (!ok && !resetWarned) {
+                resetWarned = true;
+                io.stderr(`note: could not reset the ${t.info.kind} prefix cache (${t.info.kind === 'vllm' ? 'vLLM serves /reset_prefix_cache only with VLLM_SERVER_DEV_MODE=1' : t.info.kind === 'llamacpp' ? 'llama-server serves /slots only when started with --slots (on by default in newer builds)' : 'the endpoint did not answer'}); the prefix-cache hit rate in server_metrics shows whether it mattered\n`);
+              }
+              return ok;
+            }
+          : undefined,
       monitors: monitors ?? undefined,
     };
   };
