@@ -79,6 +79,7 @@ export class TritonTarget extends OpenAiTarget {
   }
 
   private async sendStream(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
+    // The ensemble requires max_tokens; without --output-tokens/--max-tokens 256 is asked for.
     const body: Record<string, unknown> = { text_input: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), stream: true, max_tokens: req.max_tokens ?? 256 };
     if (req.force_length && req.max_tokens !== null && !this.lengthRejected) body.min_tokens = req.max_tokens;
     if (req.temperature !== null) body.temperature = req.temperature;

@@ -11,13 +11,13 @@ const BLANK_MIN = 2 ** 63 - 20;
 
 export function parseDcgm(text: string): DeviceSample[] {
   const s = parsePrometheusText(text);
-  const devs = new Map<string, DeviceSample & { fb_free: number | null }>();
+  const devs = new Map<string, DeviceSample & { fb_free: number | null; fb_reserved: number | null }>();
   for (const x of s.samples) {
     if (!x.name.startsWith('DCGM_FI_')) continue;
     const id = x.labels.gpu ?? x.labels.device ?? '0';
     let d = devs.get(id);
     if (!d) {
-      d = { id, name: x.labels.modelName ?? null, memory_used_bytes: null, memory_total_bytes: null, utilization_pct: null, power_w: null, energy_j: null, temperature_c: null, fb_free: null };
+      d = { id, name: x.labels.modelName ?? null, memory_used_bytes: null, memory_total_bytes: null, utilization_pct: null, power_w: null, energy_j: null, temperature_c: null, fb_free: null, fb_reserved: null };
       devs.set(id, d);
     }
     const v = !Number.isFinite(x.value) || Math.abs(x.value) >= BLANK_MIN ? null : x.value;
@@ -28,6 +28,9 @@ export function parseDcgm(text: string): DeviceSample[] {
         break;
       case 'DCGM_FI_DEV_FB_FREE':
         d.fb_free = v * MIB;
+        break;
+      case 'DCGM_FI_DEV_FB_RESERVED':
+        d.fb_reserved = v * MIB;
         break;
       case 'DCGM_FI_DEV_GPU_UTIL':
         d.utilization_pct = v;
@@ -44,6 +47,10 @@ export function parseDcgm(text: string): DeviceSample[] {
     }
   }
   return [...devs.values()]
-    .map(({ fb_free, ...d }) => ({ ...d, memory_total_bytes: d.memory_used_bytes !== null && fb_free !== null ? d.memory_used_bytes + fb_free : null }))
+    .map(({ fb_free, fb_reserved, ...d }) => ({
+      ...d,
+      // Total framebuffer = used + free + reserved (the driver's share, reported separately since DCGM 3).
+      memory_total_bytes: d.memory_used_bytes !== null && fb_free !== null ? d.memory_used_bytes + fb_free + (fb_reserved ?? 0) : null,
+    }))
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
