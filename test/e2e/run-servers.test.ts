@@ -72,6 +72,8 @@ test('vLLM: detected, exact length forced, server metrics scraped', async () => 
     assert.equal(Math.round(sm.summary.server_ttft_mean_ms! * 1e9) / 1e9, 5);
     // the prefix cache was reset before the scenario
     assert.equal(s.bodies('/reset_prefix_cache').length, 1);
+    assert.match(stderr, /Server side/);
+    assert.match(stderr, /prefix hit \(%\)/);
   });
 });
 
@@ -123,6 +125,7 @@ test('llama.cpp native: timings, client-minus-server E2E', async () => {
     // /metrics is not enabled on this server: one notice, null figures
     const sm = sc.server_metrics as { notices: string[]; summary: Record<string, number | null> };
     assert.match(sm.notices[0]!, /HTTP 404.*--metrics/);
+    assert.match(stderr, /note: could not scrape .*start llama-server with --metrics/);
     assert.equal(sm.summary.generation_tokens, null);
   });
 });

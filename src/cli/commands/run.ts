@@ -21,6 +21,7 @@ import { PromptsFileWorkload, readPromptsFile } from '../../workloads/prompts-fi
 import { loadLocalTokenizer } from '../../workloads/local-tokenizer.js';
 import { Progress } from '../progress.js';
 import { renderTable, type Table } from '../../reports/table.js';
+import { monitorNotices, serverSideTable, telemetryTable } from '../../reports/server-tables.js';
 import { type RunResult } from '../../core/result.js';
 import { type RunClock } from '../../core/clock.js';
 
@@ -238,6 +239,8 @@ export const runCommand: CommandDef = {
     const { result } = outcome;
     if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
     human(renderTable(scenarioSummaryTable(result), 'table'));
+    for (const t of [serverSideTable(result), telemetryTable(result)]) if (t) human(renderTable(t, 'table'));
+    for (const n of monitorNotices(result)) io.stderr(`note: ${n}\n`);
     for (const s of result.scenarios) for (const w of s.warnings) io.stderr(`warning [${s.id}] ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
     io.stderr(`results: ${outcome.dir}\n`);
     if (result.interrupted) return EXIT_CODES.interrupted;
