@@ -197,3 +197,18 @@ test('results.json and every requests.jsonl line follow the published JSON Schem
   assert.equal(records[0]!.ttfo_ms! > records[0]!.ttft_ms!, true);
   assert.equal(result.scenarios[0]!.summary.good_requests, 6);
 });
+
+test('without a tokenize endpoint, prompt sizes are calibrated from usage.prompt_tokens and input_tokens is the server\'s count', async () => {
+  const s = await server({ itlMs: 1 }, { tokenize: false });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '60', '--output-tokens', '2', '--requests', '3', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  const w = result.scenarios[0]!.workload as { note: string; tokenizer: string | null };
+  assert.equal(w.tokenizer, null);
+  assert.match(w.note, /calibrated from the server's usage.prompt_tokens \(1\.000 tokens per word \+ 2\.0\)/);
+  for (const rec of records) {
+    assert.equal(rec.input_tokens_source, 'usage');
+    assert.ok(Math.abs(rec.input_tokens! - 60) <= 2, `input ${rec.input_tokens}`);
+  }
+});
