@@ -56,7 +56,8 @@ function isNum(v: unknown): v is number {
 /** Every numeric value of a scenario under its path. */
 export function flattenScenario(s: ScenarioResult): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [k, v] of Object.entries(s.summary ?? {})) if (isNum(v)) out.set(k, v);
+  const skip = Array.isArray(s.unmeasured) ? (s.unmeasured as string[]) : [];
+  for (const [k, v] of Object.entries(s.summary ?? {})) if (isNum(v) && !skip.includes(k)) out.set(k, v);
   for (const [m, d] of Object.entries(s.metrics ?? {})) {
     for (const [stat, v] of Object.entries(d ?? {})) if (stat !== 'n' && isNum(v)) out.set(`${m}.${stat}`, v);
   }

@@ -25,8 +25,13 @@ export function emptyDistribution(): Distribution {
   return { mean: null, min: null, max: null, std: null, p50: null, p75: null, p90: null, p99: null, n: 0 };
 }
 
-export function importedScenario(id: string, dims: ScenarioResult['dims'], summary: ScenarioSummary, metrics: Record<string, Distribution>): ScenarioResult {
+/**
+ * `unmeasured` names summary fields the type requires but the imported tool does not report (llama-bench has
+ * no request counts); compare leaves them out rather than showing a 0 that was never measured.
+ */
+export function importedScenario(id: string, dims: ScenarioResult['dims'], summary: ScenarioSummary, metrics: Record<string, Distribution>, unmeasured: string[] = []): ScenarioResult {
   return {
+    unmeasured,
     id,
     dims,
     workload: {},

@@ -35,7 +35,7 @@ export function importLlamaBench(tests: Array<Record<string, unknown>>, file: st
     const key = g > 0 && p === 0 ? 'decode_tokens_per_s' : p > 0 && g === 0 ? 'prefill_tokens_per_s' : 'tokens_per_s';
     const summary = { ...emptySummary(), [key]: ts };
     if (g > 0 && p === 0) summary.output_token_throughput = ts;
-    const s = importedScenario(id, { n_prompt: p, n_gen: g, n_depth: num(t.n_depth), n_threads: num(t.n_threads), n_gpu_layers: num(t.n_gpu_layers) }, summary, {});
+    const s = importedScenario(id, { n_prompt: p, n_gen: g, n_depth: num(t.n_depth), n_threads: num(t.n_threads), n_gpu_layers: num(t.n_gpu_layers) }, summary, {}, ['requests_total', 'requests_ok', 'requests_failed']);
     if (ts !== null && sd !== null) {
       const spread = { mean: ts, std: sd, cv: ts ? sd / ts : null, min: null, max: null, n: samples };
       s.repeat_spread = { [key]: spread, ...(key === 'decode_tokens_per_s' ? { output_token_throughput: spread } : {}) };

@@ -35,7 +35,10 @@ export function importVllm(raw: Record<string, unknown>, file: string, label: st
     const v = num(raw[from]);
     if (v !== null) (summary as Record<string, unknown>)[to] = v;
   }
-  summary.requests_total = (num(raw.completed) ?? 0) + (num(raw.failed) ?? 0);
+  const unmeasured: string[] = [];
+  if (num(raw.completed) === null) unmeasured.push('requests_total', 'requests_ok', 'requests_failed');
+  else summary.requests_total = num(raw.completed)! + (num(raw.failed) ?? 0);
+  if (num(raw.failed) === null && !unmeasured.length) unmeasured.push('requests_failed');
   const inTok = num(raw.total_input_tokens);
   const dur = num(raw.duration);
   if (inTok !== null && dur) summary.input_token_throughput = inTok / dur;
@@ -58,5 +61,5 @@ export function importVllm(raw: Record<string, unknown>, file: string, label: st
   const keep: Record<string, unknown> = {};
   for (const k of ['date', 'backend', 'model_id', 'tokenizer_id', 'num_prompts', 'request_rate', 'burstiness', 'max_concurrency']) if (k in raw) keep[k] = raw[k];
   const model = typeof raw.model_id === 'string' ? raw.model_id : null;
-  return importedRun('vllm', file, label, model, null, [importedScenario(id, dims, summary, metrics)], keep);
+  return importedRun('vllm', file, label, model, null, [importedScenario(id, dims, summary, metrics, unmeasured)], keep);
 }
