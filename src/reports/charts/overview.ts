@@ -6,6 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { absentPanel, baseConfig, isNum, PALETTE, runLabel, SCHEMA_URL, seriesLabel, variantOf, type ChartDef, type RunInput } from './common.js';
 import { type ScenarioResult } from '../../core/result.js';
+import { kvCacheBytes, peakRssBytes, peakVramBytes } from './memory.js';
 
 interface Panel {
   title: string;
@@ -18,11 +19,6 @@ interface Panel {
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
-function memory(s: ScenarioResult): Record<string, unknown> {
-  const m = s.memory;
-  return m && typeof m === 'object' ? (m as Record<string, unknown>) : {};
-}
-
 function dist(s: ScenarioResult, metric: string, stat: 'p50'): number | null {
   const v = s.metrics?.[metric]?.[stat];
   return isNum(v) ? v : null;
@@ -30,20 +26,20 @@ function dist(s: ScenarioResult, metric: string, stat: 'p50'): number | null {
 
 function panels(scenarios: ScenarioResult[]): Panel[] {
   const hasAcc = scenarios.some((s) => isNum(s.summary.accuracy));
-  const hasVram = scenarios.some((s) => isNum(memory(s).vram_peak_bytes));
+  const hasVram = scenarios.some((s) => peakVramBytes(s) !== null);
   const quality: Panel = hasAcc
     ? { title: 'Accuracy', axis: 'accuracy', format: '.3f', value: (s) => (isNum(s.summary.accuracy) ? s.summary.accuracy : null), absent: '' }
     : { title: 'Perplexity', axis: 'perplexity (lower is better)', format: '.2f', value: (s) => (isNum(s.summary.perplexity) ? s.summary.perplexity : null), absent: 'quality not measured (no accuracy or perplexity)' };
   const mem: Panel = hasVram
-    ? { title: 'Peak VRAM', axis: 'GiB', format: '.2f', value: (s) => { const v = memory(s).vram_peak_bytes; return isNum(v) ? v / GIB : null; }, absent: '' }
-    : { title: 'Peak memory (RSS)', axis: 'GiB', format: '.2f', value: (s) => { const v = memory(s).peak_rss_bytes; return isNum(v) ? v / GIB : null; }, absent: 'memory not measured' };
+    ? { title: 'Peak VRAM', axis: 'GiB', format: '.2f', value: (s) => { const v = peakVramBytes(s); return v === null ? null : v / GIB; }, absent: '' }
+    : { title: 'Peak memory (RSS)', axis: 'GiB', format: '.2f', value: (s) => { const v = peakRssBytes(s); return v === null ? null : v / GIB; }, absent: 'memory not measured' };
   return [
     { title: 'Output throughput', axis: 'tokens/s', format: '.1f', value: (s) => (isNum(s.summary.output_token_throughput) ? s.summary.output_token_throughput : null), absent: 'throughput not measured' },
     { title: 'TPOT p50', axis: 'ms', format: '.2f', value: (s) => dist(s, 'tpot_ms', 'p50'), absent: 'TPOT not measured (outputs under 2 tokens?)' },
     { title: 'TTFT p50', axis: 'ms', format: '.1f', value: (s) => dist(s, 'ttft_ms', 'p50'), absent: 'TTFT not measured' },
     quality,
     mem,
-    { title: 'KV cache size', axis: 'MiB', format: '.1f', value: (s) => { const v = memory(s).kv_cache_bytes; return isNum(v) ? v / MIB : null; }, absent: 'KV-cache size not measured' },
+    { title: 'KV cache size', axis: 'MiB', format: '.1f', value: (s) => { const v = kvCacheBytes(s); return v === null ? null : v / MIB; }, absent: 'KV-cache size not measured' },
   ];
 }
 
