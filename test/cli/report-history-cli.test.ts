@@ -111,3 +111,23 @@ test('writeRunReport writes into the run folder and returns the files, report.ht
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('afterRun writes the report and records history; a broken database is only a warning', async () => {
+  const { afterRun } = await import('../../src/cli/after-run.js');
+  const dir = tmp();
+  try {
+    cpSync(A, join(dir, 'run'), { recursive: true });
+    const f = loadFixture('a');
+    const ok = await afterRun({ report: false, history: true }, { LLMBENCH_DATA_DIR: join(dir, 'data') }, dir, join(dir, 'run'), f.result, f.records);
+    assert.deepEqual(ok, { files: [], historyId: '20261123-100000-aaaa', warnings: [] });
+    assert.equal(existsSync(join(dir, 'data', 'history.db')), true);
+    writeFileSync(join(dir, 'bad.db'), 'not a database, not a database, not a database, not a database, not a database');
+    const bad = await afterRun({ report: false, history: true, db: 'bad.db' }, {}, dir, join(dir, 'run'), f.result, f.records);
+    assert.equal(bad.historyId, null);
+    assert.match(bad.warnings[0]!, /^run not recorded in history .*bad.db: it is not a valid SQLite database/);
+    const none = await afterRun({ report: false, history: false }, {}, dir, join(dir, 'run'), f.result, f.records);
+    assert.deepEqual(none, { files: [], historyId: null, warnings: [] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
