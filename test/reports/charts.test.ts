@@ -78,11 +78,17 @@ test('load curves need two load points; tokens/s buckets count chunk tokens', ()
   const one = { ...a, result: { ...a.result, scenarios: [a.result.scenarios[0]!] } };
   assert.equal(byName(buildCharts([one]))['load-curves']!.absent, 'only one load point (concurrency or rate) in this run');
   const series = tokenRateSeries(a, 4);
-  // 24 streamed tokens in all (6 requests × 4); the sum over buckets of rate × width gives them back
-  const t0 = 0.5;
-  const t1 = Math.max(...a.records.flatMap((r) => r.chunk_times));
-  const width = (t1 - t0) / 4 / 1000;
-  const total = series.reduce((s, p) => s + p.tokens_per_s * width, 0);
-  assert.ok(Math.abs(total - 20) < 1e-3, `total ${total}`); // the failed request streamed nothing: 5 ok × 4 tokens
+  // each scenario's buckets span its own first send to last token; rate × width over the buckets gives back
+  // its streamed tokens: c1 3 × 4, c4 2 × 4 (the failed request streamed nothing)
+  for (const [id, tokens] of [['in8_out4_c1', 12], ['in8_out4_c4', 8]] as const) {
+    const recs = a.records.filter((r) => r.scenario_id === id);
+    const t0 = Math.min(...recs.map((r) => r.sent_at!));
+    const t1 = Math.max(...recs.flatMap((r) => r.chunk_times));
+    const width = (t1 - t0) / 4 / 1000;
+    const pts = series.filter((p) => p.series === id);
+    assert.equal(pts.length, 4);
+    const total = pts.reduce((s, p) => s + p.tokens_per_s * width, 0);
+    assert.ok(Math.abs(total - tokens) < 1e-3, `${id} total ${total}`);
+  }
   assert.deepEqual([...new Set(series.map((p) => p.series))], ['in8_out4_c1', 'in8_out4_c4']);
 });

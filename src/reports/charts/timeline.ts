@@ -7,8 +7,8 @@ import { baseConfig, round, SCHEMA_URL, seriesLabel, type ChartDef, type RunInpu
 
 /** Requests drawn on one timeline; beyond that the chart shows the first ones and its title says so. */
 export const TIMELINE_MAX_REQUESTS = 300;
-/** Buckets of the tokens/s line. */
-export const RATE_BUCKETS = 60;
+/** Buckets of each scenario's tokens/s line. */
+export const RATE_BUCKETS = 30;
 const EVENTS = ['scheduled', 'sent', 'first token', 'end'];
 
 export function timelineChart(run: RunInput): ChartDef {
@@ -57,22 +57,24 @@ export function timelineChart(run: RunInput): ChartDef {
   return { name: 'timeline', title: fullTitle, spec };
 }
 
-/** Output tokens per second in equal time buckets, per scenario (tokens per chunk where known, else 1). */
+/**
+ * Output tokens per second in equal time buckets over each scenario's own span (first send to last token), so
+ * a scenario is not drawn at 0 tok/s while another one runs. Tokens per chunk where known, else 1.
+ */
 export function tokenRateSeries(run: RunInput, buckets = RATE_BUCKETS): Array<{ series: string; t: number; tokens_per_s: number }> {
   const recs = run.records.filter((r) => !r.warmup && r.chunk_times.length > 0);
-  if (recs.length === 0) return [];
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (const r of recs) {
-    t0 = Math.min(t0, r.sent_at ?? r.chunk_times[0]!);
-    t1 = Math.max(t1, r.chunk_times[r.chunk_times.length - 1]!);
-  }
-  const width = Math.max((t1 - t0) / buckets, 1e-3);
   const out: Array<{ series: string; t: number; tokens_per_s: number }> = [];
-  const ids = [...new Set(recs.map((r) => r.scenario_id))];
-  for (const id of ids) {
+  for (const id of [...new Set(recs.map((r) => r.scenario_id))]) {
+    const mine = recs.filter((x) => x.scenario_id === id);
+    let t0 = Infinity;
+    let t1 = -Infinity;
+    for (const r of mine) {
+      t0 = Math.min(t0, r.sent_at ?? r.chunk_times[0]!);
+      t1 = Math.max(t1, r.chunk_times[r.chunk_times.length - 1]!);
+    }
+    const width = Math.max((t1 - t0) / buckets, 1e-3);
     const counts = new Array<number>(buckets).fill(0);
-    for (const r of recs.filter((x) => x.scenario_id === id)) {
+    for (const r of mine) {
       r.chunk_times.forEach((t, i) => {
         const b = Math.min(buckets - 1, Math.floor((t - t0) / width));
         counts[b]! += r.chunk_tokens?.[i] ?? 1;
