@@ -35,9 +35,10 @@ export async function renderCharts(runs: RunInput[]): Promise<Array<RenderedChar
 export async function writeReport(outDir: string, runs: RunInput[]): Promise<string[]> {
   const charts = await renderCharts(runs);
   const written: string[] = [];
-  await mkdir(join(outDir, CHARTS_DIR), { recursive: true });
+  await mkdir(outDir, { recursive: true });
   for (const c of charts) {
     if (c.svg === null || c.png === null) continue;
+    await mkdir(join(outDir, CHARTS_DIR), { recursive: true });
     const svgName = `${CHARTS_DIR}/${c.def.name}.svg`;
     const pngName = `${CHARTS_DIR}/${c.def.name}.png`;
     await writeFile(join(outDir, svgName), c.svg);

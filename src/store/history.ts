@@ -26,6 +26,8 @@ export interface HistoryRun {
   interrupted: boolean;
   tool_version: string | null;
   scenario_count: number;
+  /** Highest output tokens/s over the run's scenarios (null when none measured it); listRuns only. */
+  max_output_token_throughput?: number | null;
 }
 
 export interface HistoryFilter {
@@ -139,7 +141,7 @@ export function listRuns(db: Database.Database, f: HistoryFilter = {}): HistoryR
   if (f.name) (where.push("name LIKE @name ESCAPE '\\'"), (params.name = like(f.name)));
   if (f.since) (where.push('started_at >= @since'), (params.since = f.since));
   if (f.until) (where.push('started_at < @until'), (params.until = f.until));
-  const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC${f.limit ? ` LIMIT ${Math.max(1, Math.floor(f.limit))}` : ''}`;
+  const sql = `SELECT runs.*, (SELECT MAX(json_extract(summary_json, '$.output_token_throughput')) FROM scenarios WHERE run_id = runs.id) AS max_output_token_throughput FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC${f.limit ? ` LIMIT ${Math.max(1, Math.floor(f.limit))}` : ''}`;
   return (db.prepare(sql).all(params) as Array<Record<string, unknown>>).map(rowToRun);
 }
 

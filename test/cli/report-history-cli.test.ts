@@ -55,9 +55,9 @@ test('history lists recorded runs with filters; report and compare accept its id
     assert.equal(all.code, 0, all.stderr);
     assert.equal(
       all.stdout,
-      'id,started_at,name,target,model,scenarios,config_hash,result_dir\n' +
-        `20261123-110000-bbbb,2026-11-23 10:00:00Z,faster,openai http://127.0.0.1:8080/v1,stories260K,2,b39563c0256b10e8,${B}\n` +
-        `20261123-100000-aaaa,2026-11-23 10:00:00Z,baseline,openai http://127.0.0.1:8080/v1,stories260K,2,b39563c0256b10e8,${A}\n`,
+      'id,started_at,name,target,model,scenarios,max_output_token_throughput,config_hash,result_dir\n' +
+        `20261123-110000-bbbb,2026-11-23 10:00:00Z,faster,openai http://127.0.0.1:8080/v1,stories260K,2,171.428571,b39563c0256b10e8,${B}\n` +
+        `20261123-100000-aaaa,2026-11-23 10:00:00Z,baseline,openai http://127.0.0.1:8080/v1,stories260K,2,116.788321,b39563c0256b10e8,${A}\n`,
     );
     const named = await runCli(['history', '--db', db, '--name', 'base', '--json']);
     assert.deepEqual(JSON.parse(named.stdout).map((r: { id: string }) => r.id), ['20261123-100000-aaaa']);

@@ -42,7 +42,7 @@ export const reportCommand: CommandDef = {
     if (v.charts !== false) {
       const out = typeof v.out === 'string' ? resolve(io.cwd, v.out) : runs.length === 1 ? runs[0]!.dir : resolve(io.cwd, 'llmbench-report');
       const files = await writeReport(out, runs);
-      io.stderr(`llmbench report: wrote ${files.length} files in ${out} (open ${files[files.length - 1]})\n`);
+      io.stderr(`llmbench report: wrote ${files.length} file${files.length === 1 ? '' : 's'} in ${out} (open ${files[files.length - 1]})\n`);
     }
     return 0;
   },
