@@ -92,3 +92,16 @@ test('load curves need two load points; tokens/s buckets count chunk tokens', ()
   }
   assert.deepEqual([...new Set(series.map((p) => p.series))], ['in8_out4_c1', 'in8_out4_c4']);
 });
+
+test('a run with no scenarios and no records gives absent charts with reasons, not empty plots', () => {
+  const a = loadFixture('a');
+  const empty = { result: { ...a.result, scenarios: [] }, records: [] };
+  assert.deepEqual(buildCharts([empty]).map((c) => [c.name, c.spec, c.absent]), [
+    ['overview', null, 'no scenarios in this run'],
+    ['latency-cdf', null, 'no request records (requests.jsonl) to draw distributions from'],
+    ['load-curves', null, 'only one load point (concurrency or rate) in this run'],
+    ['timeline', null, 'no request records (requests.jsonl)'],
+    ['tokens-over-time', null, 'no streamed tokens in the request records'],
+    ['memory', null, 'no memory telemetry in this run'],
+  ]);
+});

@@ -115,3 +115,20 @@ test('a database whose folder cannot be created is a warning', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a database from a newer llmbench is left alone with a warning', () => {
+  const dir = tmp();
+  try {
+    const dbPath = join(dir, 'history.db');
+    openHistory(dbPath).close();
+    const db = new Database(dbPath);
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION + 1);
+    db.close();
+    const { result, dir: runDir } = loadFixture('a');
+    const r = recordRun({ dbPath }, result, runDir);
+    assert.equal(r.ok, false);
+    assert.match((r as { warning: string }).warning, new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this llmbench \\(${SCHEMA_VERSION}\\)`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
