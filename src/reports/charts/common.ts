@@ -25,8 +25,14 @@ export interface ChartDef {
 export const FONT = 'DejaVu Sans';
 export const SCHEMA_URL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-/** Colours for variants (Tableau 10, vega's default categorical scheme, spelled out so goldens are stable). */
-export const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+/**
+ * Colours for variants: vega's `tableau10` scheme, then the lighter halves of `tableau20` (spelled out so goldens
+ * are stable); past 20 variants colours repeat and the x-axis labels tell bars apart.
+ */
+export const PALETTE = [
+  '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac',
+  '#9ecae9', '#ffbf79', '#ff9d98', '#88d27a', '#b79a20', '#83bcb6', '#f2cf5b', '#d6a5c9', '#fcbfd2', '#d8b5a5',
+];
 
 export function baseConfig(): Record<string, unknown> {
   return {

@@ -17,9 +17,14 @@ export function loadDimension(scenarios: ScenarioResult[]): (typeof LOAD_DIMS)[n
   return null;
 }
 
-function lineKey(s: ScenarioResult, dim: string): string {
-  const rest = Object.entries(s.dims ?? {}).filter(([k]) => k !== dim).map(([k, v]) => `${k}=${v}`);
-  return rest.join(' ');
+/** The dimensions (other than the load) whose values differ between scenarios: they tell the lines apart. */
+function varyingDims(scenarios: ScenarioResult[], dim: string): string[] {
+  const keys = [...new Set(scenarios.flatMap((s) => Object.keys(s.dims ?? {})))].filter((k) => k !== dim && k !== 'concurrency' && k !== 'rate');
+  return keys.filter((k) => new Set(scenarios.map((s) => JSON.stringify(s.dims?.[k] ?? null))).size > 1);
+}
+
+function lineKey(s: ScenarioResult, keys: string[]): string {
+  return keys.map((k) => `${k}=${s.dims?.[k] ?? 'n/a'}`).join(' ');
 }
 
 export function loadCurveChart(runs: RunInput[]): ChartDef {
@@ -28,13 +33,16 @@ export function loadCurveChart(runs: RunInput[]): ChartDef {
   const dim = loadDimension(all);
   if (!dim) return { name: 'load-curves', title, spec: null, absent: 'only one load point (concurrency or rate) in this run' };
   const multi = runs.length > 1;
+  const keys = varyingDims(all, dim);
+  const order: string[] = [];
   const values: Array<Record<string, unknown>> = [];
   for (const run of runs) {
     for (const s of run.result.scenarios) {
       const x = s.dims?.[dim];
       if (!isNum(x)) continue;
-      const key = lineKey(s, dim);
-      const series = multi ? `${runLabel(run.result)}${key ? ` · ${key}` : ''}` : key || 'all';
+      const key = lineKey(s, keys);
+      const series = multi ? `${runLabel(run.result)}${key ? ` · ${key}` : ''}` : key || runLabel(run.result);
+      if (!order.includes(series)) order.push(series);
       const add = (panel: string, v: unknown) => {
         if (isNum(v)) values.push({ series, load: x, panel, value: v });
       };
@@ -52,9 +60,9 @@ export function loadCurveChart(runs: RunInput[]): ChartDef {
     transform: [{ filter: { field: 'panel', equal: name } }],
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'load', type: 'quantitative', title: xTitle },
+      x: { field: 'load', type: 'quantitative', title: xTitle, ...(dim === 'concurrency' ? { axis: { tickMinStep: 1 } } : {}) },
       y: { field: 'value', type: 'quantitative', title: name },
-      color: { field: 'series', type: 'nominal', title: 'scenarios' },
+      color: { field: 'series', type: 'nominal', title: 'scenarios', sort: order },
     },
   });
   const spec = {

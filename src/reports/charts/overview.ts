@@ -45,6 +45,9 @@ function panels(scenarios: ScenarioResult[]): Panel[] {
 
 const W = 260;
 const H = 190;
+/** Width per bar once there are more bars than fit W; beyond VERTICAL_LABELS bars, values are written upright. */
+const BAR_W = 24;
+const VERTICAL_LABELS = 8;
 
 export function overviewChart(runs: RunInput[]): ChartDef {
   const multi = runs.length > 1;
@@ -55,12 +58,15 @@ export function overviewChart(runs: RunInput[]): ChartDef {
   const labels = bars.map((b) => b.label);
   const variants = [...new Set(bars.map((b) => b.variant))];
   const color = { field: 'variant', type: 'nominal', title: 'variant', scale: { domain: variants, range: variants.map((_, i) => PALETTE[i % PALETTE.length]) } };
+  const width = Math.max(W, rows.length * BAR_W);
+  const vertical = rows.length > VERTICAL_LABELS;
+  const label = vertical ? { type: 'text', angle: -90, align: 'left', baseline: 'middle', dx: 3, fontSize: 10 } : { type: 'text', dy: -5, fontSize: 10 };
   const cells = panels(rows.map((r) => r.s)).map((p) => {
     const values = rows.flatMap(({ s }, i) => {
       const v = p.value(s);
       return v === null ? [] : [{ label: bars[i]!.label, variant: bars[i]!.variant, value: v }];
     });
-    if (values.length === 0) return absentPanel(p.title, p.absent, W, H);
+    if (values.length === 0) return absentPanel(p.title, p.absent, width, H);
     const x = { field: 'label', type: 'nominal', title: null, sort: labels, axis: { labelAngle: -30, labelLimit: 220 } };
     // Headroom above the tallest bar so its value label is not clipped.
     const top = Math.max(...values.map((v) => v.value));
@@ -68,13 +74,13 @@ export function overviewChart(runs: RunInput[]): ChartDef {
     return {
       // Bars that were not measured are left out, never drawn as 0; the subtitle says how many.
       title: missing ? { text: p.title, subtitle: `${missing} of ${rows.length} not measured` } : p.title,
-      width: W,
+      width,
       height: H,
       data: { values },
-      encoding: { x, y: { field: 'value', type: 'quantitative', title: p.axis, scale: { domain: [0, top > 0 ? top * 1.15 : 1], nice: false } } },
+      encoding: { x, y: { field: 'value', type: 'quantitative', title: p.axis, scale: { domain: [0, top > 0 ? top * (vertical ? 1.35 : 1.15) : 1], nice: false } } },
       layer: [
         { mark: { type: 'bar' }, encoding: { color } },
-        { mark: { type: 'text', dy: -5, fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: p.format } } },
+        { mark: label, encoding: { text: { field: 'value', type: 'quantitative', format: p.format } } },
       ],
     };
   });
