@@ -29,7 +29,7 @@ function readRun(out: string): { dir: string; result: RunResult; records: Reques
 test('a grid of exact-length scenarios against a scripted server: counts, ids, timings and sources', async () => {
   const s = await server({ ttftMs: 30, itlMs: 4 });
   const out = tempDir();
-  const r = await runCli(['run', '--target', `${s.url}/v1`, '--input-tokens', '12,20', '--output-tokens', '6', '--requests', '3', '-c', '1,2', '--out', out, '--name', 'grid']);
+  const r = await runCli(['run', '--target', `${s.url}/v1`, '--input-tokens', '12,20', '--output-tokens', '6', '--requests', '3', '-c', '1,2', '--out', out, '--name', 'grid'], { report: true });
   assert.equal(r.code, 0, r.stderr);
   const { dir, result, records } = readRun(out);
   assert.match(dir, /grid_scripted-model_\d{8}_\d{6}$/);
@@ -59,6 +59,9 @@ test('a grid of exact-length scenarios against a scripted server: counts, ids, t
   assert.equal(bodies[0]!.min_tokens, 6);
   assert.equal(new Set(bodies.map((b) => JSON.stringify(b.messages))).size, bodies.length);
   assert.match(r.stdout, /in20_out6_c2/);
+  // By default the run also writes its report and records itself in the history.
+  assert.ok(readdirSync(dir).includes('report.html'));
+  assert.match(r.stderr, /history id: /);
 });
 
 test('failures are recorded with their reason and the run goes on (exit 0)', async () => {

@@ -17,10 +17,20 @@ import { formatLength, type LengthSpec, SyntheticWorkload } from '../../workload
 import { PromptsFileWorkload, readPromptsFile } from '../../workloads/prompts-file.js';
 import { loadLocalTokenizer } from '../../workloads/local-tokenizer.js';
 import { Progress } from '../progress.js';
-import { renderTable, type Table } from '../../reports/table.js';
-import { type RunResult } from '../../core/result.js';
+import { renderTable } from '../../reports/table.js';
+import { scenarioTable, summaryTable } from '../../reports/run-tables.js';
+import { FORMAT_OPTIONS, REPORT_RUN_OPTIONS, resolveFormat } from '../options/report.js';
+import { afterRun } from '../after-run.js';
 
-export const RUN_OPTIONS = [...TARGET_OPTIONS, ...WORKLOAD_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
+export const RUN_OPTIONS = [
+  ...TARGET_OPTIONS,
+  ...WORKLOAD_OPTIONS,
+  ...LOAD_OPTIONS,
+  ...OUTPUT_OPTIONS,
+  // On run, JSON output means results.json itself on stdout (progress and tables then go to stderr).
+  ...FORMAT_OPTIONS.map((o) => (o.name === 'json' ? { ...o, description: 'same as --format json: print results.json to stdout and nothing else (progress and tables go to stderr)' } : o)),
+  ...REPORT_RUN_OPTIONS,
+];
 
 function parseHeaders(list: string[], problems: Problem[]): Record<string, string> {
   const h: Record<string, string> = {};
@@ -152,35 +162,6 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   };
 }
 
-/** Compact one-row-per-scenario table (the full tables live in src/reports). */
-export function scenarioSummaryTable(r: RunResult): Table {
-  return {
-    title: 'Summary',
-    columns: [
-      { key: 'scenario', title: 'scenario' },
-      { key: 'ok', title: 'ok' },
-      { key: 'failed', title: 'failed' },
-      { key: 'rps', title: 'req/s' },
-      { key: 'otps', title: 'out tok/s' },
-      { key: 'ttft_p50', title: 'TTFT p50 (ms)' },
-      { key: 'ttft_p90', title: 'TTFT p90 (ms)' },
-      { key: 'tpot_p50', title: 'TPOT p50 (ms)' },
-      { key: 'e2e_p50', title: 'E2E p50 (ms)' },
-    ],
-    rows: r.scenarios.map((s) => ({
-      scenario: s.id,
-      ok: s.summary.requests_ok,
-      failed: s.summary.requests_failed,
-      rps: s.summary.request_throughput,
-      otps: s.summary.output_token_throughput,
-      ttft_p50: s.metrics.ttft_ms?.p50,
-      ttft_p90: s.metrics.ttft_ms?.p90,
-      tpot_p50: s.metrics.tpot_ms?.p50,
-      e2e_p50: s.metrics.e2e_ms?.p50,
-    })),
-  };
-}
-
 export const runCommand: CommandDef = {
   name: 'run',
   summary: 'benchmark a server or the embedded engine over a grid of scenarios',
@@ -194,7 +175,8 @@ export const runCommand: CommandDef = {
   ],
   async run(args, io) {
     const plan = await buildRunPlan(args, io);
-    const json = Boolean(args.values.json);
+    const format = resolveFormat(args.values);
+    const json = format === 'json';
     const human = json ? io.stderr : io.stdout;
     const progress = new Progress(io.stderr, io.isTTY);
     const outcome = await runBenchmark(plan, {
@@ -205,7 +187,15 @@ export const runCommand: CommandDef = {
     });
     const { result } = outcome;
     if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
-    human(renderTable(scenarioSummaryTable(result), 'table'));
+    const tableFormat = json ? 'table' : format;
+    if (tableFormat === 'table') for (const s of result.scenarios) human(`\n${renderTable(scenarioTable(s), 'table')}`);
+    human(`\n${renderTable(summaryTable(result), tableFormat)}`);
+    if (outcome.dir) {
+      const after = await afterRun(args.values, io.env, io.cwd, outcome.dir, result, outcome.records);
+      for (const w of after.warnings) io.stderr(`warning: ${w}\n`);
+      if (after.files.length) io.stderr(`report: ${after.files[after.files.length - 1]}\n`);
+      if (after.historyId) io.stderr(`history id: ${after.historyId}\n`);
+    }
     for (const s of result.scenarios) for (const w of s.warnings) io.stderr(`warning [${s.id}] ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
     io.stderr(`results: ${outcome.dir}\n`);
     if (result.interrupted) return EXIT_CODES.interrupted;
