@@ -92,7 +92,7 @@ export function resolveRecipe(input: MakeModelInput): ResolvedRecipe {
     context: pick('context') ?? DEFAULT_MODEL_SHAPE.context,
     vocab: vocabSize,
     experts,
-    expertsUsed: experts > 0 ? (pick('expertsUsed') ?? Math.min(2, experts)) : 0,
+    expertsUsed: experts > 0 ? (input.expertsUsed ?? mapped?.shape.expertsUsed ?? Math.min(2, experts)) : 0,
     // A config's head_dim belongs to its own width/heads; a flag that changes them changes the head size too.
     headDim: input.hidden !== undefined || input.heads !== undefined ? undefined : base.headDim,
   });
