@@ -6,10 +6,10 @@
  * has about unit variance, attention scores q·k/sqrt(d) have std ≈ 1 and nothing grows towards f16 overflow.
  * Norm weights are 1 and biases small, so no NaN/inf can arise from the weights themselves.
  *
- * Output logits get std σ = max(1, sqrt(2·ln(1e5/V))), and the output rows of end-of-generation and control tokens
- * are zero, so such a token's logit is exactly 0. With logits ~ N(0, σ²), a zero-logit token is sampled (at
- * temperature 1) with probability ≈ 1 / (V·e^{σ²/2}) ≤ 1e-5 per step, so random generation runs to max_tokens
- * instead of stopping on an early end-of-sequence (with a 259-token vocab and σ = 1 it would stop within ~450 tokens).
+ * Output logits get std σ = max(1, sqrt(2·ln(1e5/V))). Tokens a random model must not generate are handled in
+ * suppress.ts; where only their output rows can be zeroed (tied embeddings) their logit is exactly 0, and with
+ * logits ~ N(0, σ²) a zero-logit token is sampled (at temperature 1) with probability ≈ 1 / (V·e^{σ²/2}) ≤ 1e-5 per
+ * step (with a 259-token vocab and σ = 1 that would be one in ~430 steps).
  *
  * Values are uniform (std = a/√3 on [-a, a]) rather than normal: the same variance, and far cheaper to draw.
  * f32/f16 use 2048 evenly spaced levels (11 random bits per value, two values per 32-bit draw, table lookup).
