@@ -4,7 +4,7 @@
  * with them so the run command can report it together with its other problems before anything is sent.
  */
 import { UsageError, type Problem } from '../../core/errors.js';
-import { type OptionDef, OptionValueError } from '../option.js';
+import { camelKey, type OptionDef, OptionValueError } from '../option.js';
 import { type Workload } from '../../workloads/workload.js';
 import { gsm8kWorkload } from '../../workloads/gsm8k.js';
 import { jsonlWorkload, SCORINGS, type Scoring } from '../../workloads/jsonl-dataset.js';
@@ -75,6 +75,12 @@ export function qualityProblems(values: Record<string, unknown>, explicit: Reado
   return p;
 }
 
+/** Keys set to something other than their QUALITY_OPTIONS default (when the caller has no ParsedArgs.explicit). */
+function explicitOf(values: Record<string, unknown>): Set<string> {
+  const defaults = new Map(QUALITY_OPTIONS.map((d) => [camelKey(d.name), d.default]));
+  return new Set(Object.keys(values).filter((k) => values[k] !== undefined && values[k] !== defaults.get(k)));
+}
+
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -83,7 +89,7 @@ function kebab(key: string): string {
  * The dataset workload the flags ask for, or null when no --dataset was given.
  * Throws UsageError with every problem (see qualityProblems) when the flags don't fit together.
  */
-export function createQualityWorkload(values: Record<string, unknown>, explicit: ReadonlySet<string> = new Set(Object.keys(values))): Workload | null {
+export function createQualityWorkload(values: Record<string, unknown>, explicit: ReadonlySet<string> = explicitOf(values)): Workload | null {
   const problems = qualityProblems(values, explicit);
   if (problems.length) throw new UsageError(problems);
   const dataset = values.dataset as DatasetName | undefined;
