@@ -155,6 +155,8 @@ export async function perplexityOfFile(scorer: TokenScorer, path: string, o: Omi
   } catch (e) {
     throw new UsageError([{ where: '--perplexity', message: `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'give the path of a local text file' }]);
   }
+  // llama.cpp's `-f` drops one trailing newline (common/arg.cpp); so does this, so both see the same tokens.
+  if (text.endsWith('\n')) text = text.slice(0, -1);
   if (text.trim() === '') throw new UsageError([{ where: '--perplexity', message: `${path} is empty`, hint: 'give a text file with enough text for at least one window' }]);
   return perplexityOfText(scorer, text, { ...o, sourceName: path });
 }
