@@ -15,12 +15,14 @@ type Mode = 'echo' | 'prompt_logprobs' | 'no_logprobs' | 'http_400';
 /** A scripted /v1/completions that answers like OpenAI (echo) or vLLM (prompt_logprobs), recording bodies. */
 async function scriptedServer(mode: Mode) {
   const bodies: Array<Record<string, unknown>> = [];
+  const auth: Array<string | undefined> = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       const body = JSON.parse(raw) as { prompt: number[] };
       bodies.push(body as unknown as Record<string, unknown>);
+      auth.push(req.headers.authorization);
       res.setHeader('content-type', 'application/json');
       if (req.url !== '/v1/completions') {
         res.statusCode = 404;
@@ -45,7 +47,7 @@ async function scriptedServer(mode: Mode) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, bodies, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url, bodies, auth, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 const tokenizer: Tokenizer = { source: 'server_tokenizer', description: 'scripted /tokenize', encode: async () => [10, 11, 12, 13, 14, 15, 16, 17] };
@@ -68,6 +70,7 @@ for (const style of ['echo', 'prompt_logprobs'] as const) {
         { model: 'm', prompt: [10, 11, 12, 13], max_tokens: 1, temperature: 0, ...want },
         { model: 'm', prompt: [12, 13, 14, 15], max_tokens: 1, temperature: 0, ...want },
       ]);
+      assert.deepEqual(srv.auth, ['Bearer k', 'Bearer k']);
     } finally {
       await srv.close();
     }
