@@ -12,9 +12,8 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { perplexityOfFile } from '../../src/quality/perplexity.js';
 import { RunClock } from '../../src/core/clock.js';
-import { type TokenScorer } from '../../src/core/scorer.js';
+import { loadEmbedded, MODEL } from './embedded-helper.js';
 
-const MODEL = resolve('../shared/fixtures/models/stories260K.gguf');
 const TEXT = resolve('test/fixtures/quality/story.txt');
 const BINARY = resolve(process.env.LLMBENCH_LLAMA_PERPLEXITY ?? '../llama.cpp-build/bin/llama-perplexity');
 /**
@@ -24,23 +23,10 @@ const BINARY = resolve(process.env.LLMBENCH_LLAMA_PERPLEXITY ?? '../llama.cpp-bu
  */
 const TOLERANCE = 1e-3;
 
-interface EmbeddedLike {
-  scorer(): TokenScorer;
-  close(): Promise<void>;
-}
-type Create = (o: { modelPath: string; clock: RunClock; threads: number; contextSize: number }) => Promise<EmbeddedLike>;
-
-// Imported by a computed path: the embedded target is another issue's file and may not be on this branch yet.
-const embeddedPath = '../../src/targets/embedded.js';
-let createEmbeddedTarget: Create | null = null;
-let skip: string | false = false;
-try {
-  createEmbeddedTarget = ((await import(embeddedPath)) as { createEmbeddedTarget: Create }).createEmbeddedTarget;
-} catch {
-  skip = 'the embedded target (src/targets/embedded.ts) is not in this tree';
-}
-if (!existsSync(BINARY)) skip = `llama-perplexity not found at ${BINARY} (build llama.cpp by hand, or set LLMBENCH_LLAMA_PERPLEXITY)`;
-if (!existsSync(MODEL)) skip = `${MODEL} is missing`;
+const embedded = await loadEmbedded();
+const createEmbeddedTarget = embedded.create;
+let skip: string | false = embedded.skip;
+if (!skip && !existsSync(BINARY)) skip = `llama-perplexity not found at ${BINARY} (build llama.cpp by hand, or set LLMBENCH_LLAMA_PERPLEXITY)`;
 
 async function llamaPerplexity(args: string[]): Promise<{ ppl: number; log: string }> {
   const { stdout, stderr } = await promisify(execFile)(BINARY, ['-m', MODEL, '-f', TEXT, '-t', '1', ...args], { timeout: 60_000, maxBuffer: 16 << 20 });
