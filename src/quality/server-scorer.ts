@@ -8,6 +8,10 @@
  *   prompt_logprobs: POST /v1/completions {prompt: [ids], prompt_logprobs: 0, max_tokens: 1}
  *                    → choices[0].prompt_logprobs = [null, {"<id>": {logprob, rank, decoded_token}}, …]
  *                    vLLM only (vllm/logprobs.py PromptLogprobs: one {token_id → Logprob} dict per position).
+ *   sglang_generate: POST /generate {input_ids: [ids], return_logprob: true, logprob_start_len: 0,
+ *                    sampling_params: {max_new_tokens: 1, temperature: 0}}
+ *                    → meta_info.input_token_logprobs = [[null, id0, null], [lp1, id1, null], …]
+ *                    SGLang's native API (protocols.md §3.2: logprob_start_len 0 asks for the whole prompt).
  *
  * The prompt is sent as token ids so the windows fall exactly where src/quality/perplexity.ts put them; the ids
  * come from the server's own tokenizer (/tokenize), so the server sees what it would have tokenized itself.
@@ -18,7 +22,7 @@ import { SetupError, UsageError } from '../core/errors.js';
 import { type TokenScorer } from '../core/scorer.js';
 import { type Tokenizer } from '../core/tokenizer.js';
 
-export type ServerScorerStyle = 'echo' | 'prompt_logprobs';
+export type ServerScorerStyle = 'echo' | 'prompt_logprobs' | 'sglang_generate';
 
 /** Why a server kind can't score prompts, or the style it scores with. Keyed by TargetInfo.kind. */
 const UNSUPPORTED: Record<string, string> = {
@@ -31,6 +35,7 @@ const UNSUPPORTED: Record<string, string> = {
 
 const SUPPORTED: Record<string, ServerScorerStyle> = {
   vllm: 'prompt_logprobs',
+  sglang: 'sglang_generate',
   openai: 'echo',
 };
 
@@ -64,9 +69,15 @@ export interface ServerScorerOptions {
   kind?: string;
 }
 
-function completionsUrl(url: string): string {
-  return `${url.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/completions`;
+function serverRoot(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
+
+const STYLE_NAMES: Record<ServerScorerStyle, string> = {
+  echo: '/v1/completions echo+logprobs',
+  prompt_logprobs: '/v1/completions prompt_logprobs',
+  sglang_generate: '/generate input_token_logprobs',
+};
 
 export class ServerScorer implements TokenScorer {
   readonly description: string;
@@ -76,8 +87,8 @@ export class ServerScorer implements TokenScorer {
   private readonly endpoint: string;
 
   constructor(private readonly o: ServerScorerOptions) {
-    this.endpoint = completionsUrl(o.url);
-    this.description = `${o.kind ?? 'server'} /v1/completions ${o.style === 'echo' ? 'echo+logprobs' : 'prompt_logprobs'}`;
+    this.endpoint = serverRoot(o.url) + (o.style === 'sglang_generate' ? '/generate' : '/v1/completions');
+    this.description = `${o.kind ?? 'server'} ${STYLE_NAMES[o.style]}`;
     this.tokenizer = o.tokenizer.description;
     this.maxTokens = o.maxTokens;
     this.bos = o.bos ?? null;
@@ -89,13 +100,20 @@ export class ServerScorer implements TokenScorer {
 
   async scoreTokens(ids: number[]): Promise<Array<number | null>> {
     if (ids.length > this.maxTokens) throw new RangeError(`scoreTokens: ${ids.length} tokens exceed the context of ${this.maxTokens}`);
-    const body: Record<string, unknown> = { model: this.o.model, prompt: ids, max_tokens: 1, temperature: 0 };
-    if (this.o.style === 'echo') Object.assign(body, { echo: true, logprobs: 1 });
-    else body.prompt_logprobs = 0;
+    const style = this.o.style;
+    let body: Record<string, unknown>;
+    if (style === 'sglang_generate') {
+      body = { input_ids: ids, sampling_params: { max_new_tokens: 1, temperature: 0 }, return_logprob: true, logprob_start_len: 0 };
+    } else {
+      body = { model: this.o.model, prompt: ids, max_tokens: 1, temperature: 0 };
+      if (style === 'echo') Object.assign(body, { echo: true, logprobs: 1 });
+      else body.prompt_logprobs = 0;
+    }
     const json = await this.post(body);
-    const lps = this.o.style === 'echo' ? fromEcho(json, ids.length) : fromPromptLogprobs(json, ids);
+    const lps = style === 'echo' ? fromEcho(json, ids.length) : style === 'prompt_logprobs' ? fromPromptLogprobs(json, ids) : fromSglang(json, ids);
     if (lps === null) {
-      throw new SetupError('LLMBENCH_SCORER_NO_LOGPROBS', `${this.endpoint} answered without ${this.o.style === 'echo' ? 'choices[0].logprobs.token_logprobs for the echoed prompt' : 'prompt_logprobs'} for all ${ids.length} prompt tokens`, 'this server does not return prompt log-probabilities; use the embedded engine or vLLM for --perplexity');
+      const field = { echo: 'choices[0].logprobs.token_logprobs for the echoed prompt', prompt_logprobs: 'prompt_logprobs', sglang_generate: 'meta_info.input_token_logprobs' }[style];
+      throw new SetupError('LLMBENCH_SCORER_NO_LOGPROBS', `${this.endpoint} answered without ${field} for all ${ids.length} prompt tokens`, 'this server does not return prompt log-probabilities; use the embedded engine or vLLM for --perplexity');
     }
     return lps;
   }
@@ -153,6 +171,19 @@ export function fromPromptLogprobs(json: unknown, ids: readonly number[]): Array
     const v = entry?.logprob;
     if (typeof v !== 'number') return null;
     out.push(v);
+  }
+  return out;
+}
+
+/** SGLang input_token_logprobs: [logprob, token_id, text?] per prompt token; the ids must be the window's. */
+export function fromSglang(json: unknown, ids: readonly number[]): Array<number | null> | null {
+  const list = obj(obj(json)?.meta_info)?.input_token_logprobs;
+  if (!Array.isArray(list) || list.length < ids.length) return null;
+  const out: Array<number | null> = [null];
+  for (let i = 1; i < ids.length; i++) {
+    const e = list[i] as unknown;
+    if (!Array.isArray(e) || typeof e[0] !== 'number' || (typeof e[1] === 'number' && e[1] !== ids[i])) return null;
+    out.push(e[0]);
   }
   return out;
 }
