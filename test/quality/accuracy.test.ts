@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wilsonInterval, accuracySummary, Z95 } from '../../src/quality/accuracy.js';
+import { qualitySummaryFields, qualityDetail } from '../../src/quality/summary.js';
 
 const close = (got: number, want: number, tol: number, what: string) =>
   assert.ok(Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want} ± ${tol}`);
@@ -57,4 +58,12 @@ test('accuracySummary is null (not 0) when nothing was scored', () => {
   const zero = accuracySummary([{ warmup: false, answer: { extracted: null, gold: '1', correct: false } }]);
   assert.equal(zero.accuracy, 0);
   assert.equal(zero.accuracy_ci95![0], 0);
+});
+
+test('quality summary fields and detail block', () => {
+  const recs = [{ warmup: false, answer: { extracted: '1', gold: '1', correct: true } }, { warmup: false, answer: { extracted: '2', gold: '1', correct: false } }];
+  assert.deepEqual(qualitySummaryFields(recs, null), { accuracy: 0.5, accuracy_ci95: wilsonInterval(1, 2), perplexity: null });
+  assert.deepEqual(qualitySummaryFields([], null), { accuracy: null, accuracy_ci95: null, perplexity: null });
+  assert.equal(qualityDetail([{ warmup: false }], null), null);
+  assert.deepEqual(qualityDetail(recs, null), { accuracy: { accuracy: 0.5, accuracy_ci95: wilsonInterval(1, 2), scored: 2, correct: 1 }, perplexity: null });
 });
