@@ -69,6 +69,8 @@ export interface RequestRecord {
   first_output_at: number | null;
   /** Last token-bearing chunk; a trailing usage-only chunk does not move it. */
   ended_at: number | null;
+  /** When the request was over, successfully or not (stream closed, error seen, timeout fired). */
+  completed_at: number | null;
   /** Arrival time of every token-bearing chunk, ms. */
   chunk_times: number[];
   /** Tokens in each chunk where the protocol says (token ids, counters); null when unknown. */
@@ -83,8 +85,11 @@ export interface RequestRecord {
   /** Last gap (MindIE LastDecodeTime). */
   last_itl_ms: number | null;
   schedule_lag_ms: number | null;
+  /** Prompt tokens the model processed: usage when the server reports it, else the workload's exact count. */
   input_tokens: number | null;
   input_tokens_source: TokenCountSource | null;
+  /** What the workload built the prompt to be (synthetic prompts: the requested length); null for free text. */
+  input_tokens_expected: number | null;
   output_tokens: number | null;
   output_tokens_source: TokenCountSource | null;
   /** The three independent output counts, side by side (null where not available). */

@@ -1,11 +1,215 @@
-import { type CommandDef } from '../command.js';
-import { UsageError } from '../../core/errors.js';
+/**
+ * `llmbench run`: parse and validate every option (all problems at once, before anything is sent), build the run
+ * plan, run it, print tables, and map the outcome to an exit code.
+ */
+import { resolve } from 'node:path';
+import { type CliIO, type CommandDef } from '../command.js';
+import { type ParsedArgs } from '../option.js';
+import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
+import { EXIT_CODES, type Problem, UsageError } from '../../core/errors.js';
+import { type Slo } from '../../metrics/summarize.js';
+import { type Arrival, type LoadSpec } from '../../schedules/schedule.js';
+import { type ApiStyle } from '../../targets/target.js';
+import { openServerTarget } from '../../targets/index.js';
+import { runBenchmark, type OpenedTarget, type RunPlan, type TargetVariantValue, type WorkloadVariantValue } from '../../runner/run.js';
+import { type Variant } from '../../runner/matrix.js';
+import { formatLength, type LengthSpec, SyntheticWorkload } from '../../workloads/synthetic.js';
+import { PromptsFileWorkload, readPromptsFile } from '../../workloads/prompts-file.js';
+import { loadLocalTokenizer } from '../../workloads/local-tokenizer.js';
+import { Progress } from '../progress.js';
+import { renderTable, type Table } from '../../reports/table.js';
+import { type RunResult } from '../../core/result.js';
+
+export const RUN_OPTIONS = [...TARGET_OPTIONS, ...WORKLOAD_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
+
+function parseHeaders(list: string[], problems: Problem[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const raw of list) {
+    const i = raw.indexOf(':');
+    if (i <= 0) {
+      problems.push({ where: '--header', message: `'${raw}' is not a header`, hint: "write it as --header 'Name: value'" });
+      continue;
+    }
+    h[raw.slice(0, i).trim().toLowerCase()] = raw.slice(i + 1).trim();
+  }
+  return h;
+}
+
+/** The configuration recorded in results.json: every option, secrets removed, header values redacted. */
+function recordedConfig(args: ParsedArgs): Record<string, unknown> {
+  const c: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args.values)) {
+    if (k === 'apiKey') {
+      c.api_key = v ? '<set>' : null;
+      continue;
+    }
+    if (k === 'header') {
+      c.header = (v as string[]).map((h) => `${h.split(':')[0]}: <redacted>`);
+      continue;
+    }
+    c[k] = v;
+  }
+  return c;
+}
+
+export interface RunCommandConfig {
+  plan: RunPlan;
+  json: boolean;
+}
+
+export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan> {
+  const v = args.values as Record<string, any>;
+  const problems: Problem[] = [];
+  const api = v.api as ApiStyle;
+  const target: string | null = v.target ?? null;
+  const models: string[] = v.model ?? [];
+  if (target && models.length > 1) problems.push({ where: '--model', message: 'a server run takes one model', hint: 'run once per model, then llmbench compare' });
+  const headers = parseHeaders(v.header ?? [], problems);
+
+  // Workload.
+  const inputs: LengthSpec[] = v.inputTokens ?? [];
+  let outputs: LengthSpec[] = v.outputTokens ?? [];
+  const prompts: string | undefined = v.prompts;
+  if (prompts && inputs.length) problems.push({ where: '--prompts', message: 'cannot be combined with --input-tokens', hint: 'use one workload per run' });
+  const workloads: Variant<WorkloadVariantValue>[] = [];
+  if (prompts) {
+    let count: number | null = null;
+    try {
+      count = readPromptsFile(resolve(io.cwd, prompts)).length;
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.problems);
+      else throw e;
+    }
+    const outs = outputs.length ? outputs : [null];
+    for (const o of outs) {
+      const out = o ? o.min : v.maxTokens ?? null;
+      workloads.push({ dims: { prompts: true, ...(o ? { output_tokens: formatLength(o) } : {}) }, value: { make: () => new PromptsFileWorkload(resolve(io.cwd, prompts), out, o !== null), defaultRequests: count } });
+    }
+  } else {
+    const ins = inputs.length ? inputs : [{ min: 128, max: 128 }];
+    if (!outputs.length) outputs = [{ min: 128, max: 128 }];
+    for (const i of ins)
+      for (const o of outputs)
+        workloads.push({
+          dims: { input_tokens: formatLength(i), output_tokens: formatLength(o) },
+          value: { make: (id) => new SyntheticWorkload({ input: i, output: o, sharedPrefix: v.sharedPrefix ?? 0, scenarioKey: id }), defaultRequests: null },
+        });
+  }
+
+  // Load.
+  const conc: number[] = v.concurrency ?? [];
+  const rates: number[] = v.rate ?? [];
+  const loads: LoadSpec[] = [];
+  if (v.batch && (conc.length || rates.length)) problems.push({ where: '--batch', message: 'cannot be combined with --concurrency or --rate', hint: '--batch already sends every request of a scenario at once' });
+  if (rates.length) {
+    if (conc.length > 1) problems.push({ where: '--concurrency', message: 'with --rate it is a cap and takes one value', hint: 'e.g. --rate 2,4,8 --concurrency 64' });
+    for (const r of rates) loads.push({ mode: 'rate', rate: r, arrival: v.arrival as Arrival, concurrency: conc[0] ?? null });
+  } else if (v.batch) loads.push({ mode: 'batch' });
+  else if (conc.length) for (const c of conc) loads.push(c === 1 ? { mode: 'sequential' } : { mode: 'concurrency', concurrency: c });
+  else loads.push({ mode: 'sequential' });
+  if (v.requests !== undefined && v.duration !== undefined) problems.push({ where: '--duration', message: 'cannot be combined with --requests', hint: 'bound each scenario by a count or by time, not both' });
+  if (v.duration !== undefined && v.batch) problems.push({ where: '--duration', message: 'cannot be combined with --batch', hint: 'a batch is a fixed number of requests: use --requests' });
+  if (v.arrival && !rates.length && args.explicit.has('arrival')) problems.push({ where: '--arrival', message: 'only applies to --rate' });
+
+  if (problems.length) throw new UsageError(problems);
+
+  const tokenizerPath: string | undefined = v.tokenizer;
+  const localTokenizer = tokenizerPath ? await loadLocalTokenizer(resolve(io.cwd, tokenizerPath)) : null;
+
+  const targets: Variant<TargetVariantValue>[] = target
+    ? [{ dims: {}, value: { model: models[0] ?? null, engine: {} } }]
+    : (models.length ? models : [null]).map((m): Variant<TargetVariantValue> => ({ dims: models.length > 1 ? { model: m } : {}, value: { model: m, engine: {} } }));
+
+  const openTarget = async (tv: TargetVariantValue, concurrency: number): Promise<OpenedTarget> => {
+    if (!target) {
+      const { SetupError } = await import('../../core/errors.js');
+      throw new SetupError('LLMBENCH_ENGINE_UNAVAILABLE', 'the embedded engine is not available in this build', 'pass --target URL to benchmark a server');
+    }
+    const t = await openServerTarget({ url: target, api, server: 'openai', model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency });
+    return { target: t, tokenizer: t.tokenizer() ?? localTokenizer };
+  };
+
+  return {
+    config: recordedConfig(args),
+    api,
+    name: v.name ?? null,
+    outDir: resolve(io.cwd, v.out),
+    targets,
+    workloads,
+    loads,
+    requests: v.requests ?? null,
+    durationMs: v.duration ?? null,
+    warmup: v.warmup,
+    repeats: v.repeat,
+    timeoutMs: v.timeout,
+    temperature: v.temperature ?? null,
+    seed: v.seed,
+    extraBody: v.extraBody ?? {},
+    keepText: v.saveText,
+    slo: (v.slo as Slo | undefined) ?? null,
+    percentiles: v.percentiles ?? [],
+    openTarget,
+  };
+}
+
+/** Compact one-row-per-scenario table (the full tables live in src/reports). */
+export function scenarioSummaryTable(r: RunResult): Table {
+  return {
+    title: 'Summary',
+    columns: [
+      { key: 'scenario', title: 'scenario' },
+      { key: 'ok', title: 'ok' },
+      { key: 'failed', title: 'failed' },
+      { key: 'rps', title: 'req/s' },
+      { key: 'otps', title: 'out tok/s' },
+      { key: 'ttft_p50', title: 'TTFT p50 (ms)' },
+      { key: 'ttft_p90', title: 'TTFT p90 (ms)' },
+      { key: 'tpot_p50', title: 'TPOT p50 (ms)' },
+      { key: 'e2e_p50', title: 'E2E p50 (ms)' },
+    ],
+    rows: r.scenarios.map((s) => ({
+      scenario: s.id,
+      ok: s.summary.requests_ok,
+      failed: s.summary.requests_failed,
+      rps: s.summary.request_throughput,
+      otps: s.summary.output_token_throughput,
+      ttft_p50: s.metrics.ttft_ms?.p50,
+      ttft_p90: s.metrics.ttft_ms?.p90,
+      tpot_p50: s.metrics.tpot_ms?.p50,
+      e2e_p50: s.metrics.e2e_ms?.p50,
+    })),
+  };
+}
 
 export const runCommand: CommandDef = {
   name: 'run',
-  summary: 'not implemented yet',
-  options: [],
-  async run() {
-    throw new UsageError('llmbench run is not implemented yet');
+  summary: 'benchmark a server or the embedded engine over a grid of scenarios',
+  description: 'With no --target, the embedded engine (node-llama-cpp) runs in-process: no server and no GPU needed.',
+  options: RUN_OPTIONS,
+  examples: [
+    'llmbench run',
+    'llmbench run --target http://127.0.0.1:8000 --input-tokens 3,26 --output-tokens 50,100 --repeat 5',
+    'llmbench run --target http://127.0.0.1:8000 --concurrency 1,8,32 --slo ttft:200ms,tpot:50ms',
+    'llmbench run --target http://127.0.0.1:8000 --rate 2,4,8 --arrival gamma:0.5 --duration 60s',
+  ],
+  async run(args, io) {
+    const plan = await buildRunPlan(args, io);
+    const json = Boolean(args.values.json);
+    const human = json ? io.stderr : io.stdout;
+    const progress = new Progress(io.stderr, io.isTTY);
+    const outcome = await runBenchmark(plan, {
+      signal: io.signal,
+      log: (l) => io.stderr(`${l}\n`),
+      progress: (p) => progress.update(p),
+      progressDone: () => progress.done(),
+    });
+    const { result } = outcome;
+    if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+    human(renderTable(scenarioSummaryTable(result), 'table'));
+    for (const s of result.scenarios) for (const w of s.warnings) io.stderr(`warning [${s.id}] ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
+    io.stderr(`results: ${outcome.dir}\n`);
+    if (result.interrupted) return EXIT_CODES.interrupted;
+    if (outcome.failedScenarios > 0) return EXIT_CODES.scenarioFailed;
+    return EXIT_CODES.ok;
   },
 };

@@ -1,0 +1,95 @@
+/** Options of `llmbench run` that the core owns: target, workload, load, output. */
+import { type OptionDef, OptionValueError, parseJsonObject, parseNumber } from '../option.js';
+import { parseLength } from '../../workloads/synthetic.js';
+
+const T = 'Target';
+const W = 'Workload';
+const L = 'Load';
+const O = 'Output';
+
+const positiveInt = (raw: string) => {
+  const v = parseNumber(raw, true);
+  if (v < 1) throw new OptionValueError(`${raw} must be at least 1`);
+  return v;
+};
+const nonNegativeInt = (raw: string) => {
+  const v = parseNumber(raw, true);
+  if (v < 0) throw new OptionValueError(`${raw} must be 0 or more`);
+  return v;
+};
+const positiveNumber = (raw: string) => {
+  const v = parseNumber(raw, false);
+  if (!(v > 0)) throw new OptionValueError(`${raw} must be greater than 0`);
+  return v;
+};
+const length = (raw: string) => {
+  try {
+    const l = parseLength(raw);
+    if (l.min < 1) throw new Error(`${raw}: a length must be at least 1 token`);
+    return l;
+  } catch (e) {
+    throw new OptionValueError((e as Error).message, 'e.g. --input-tokens 128,1024 or 100-300');
+  }
+};
+
+export const TARGET_OPTIONS: OptionDef[] = [
+  { name: 'target', kind: 'string', placeholder: 'URL', group: T, description: 'server base URL, with or without /v1; without it, llmbench benchmarks its embedded engine (no server needed)', defaultText: 'the embedded engine' },
+  { name: 'api', kind: 'string', choices: ['chat', 'completions', 'native'], default: 'chat', group: T, description: 'API style: OpenAI /v1/chat/completions, /v1/completions, or the server\'s own protocol' },
+  { name: 'model', kind: 'list', placeholder: 'NAME[,NAME...]', group: T, description: 'model name on the server, or a .gguf path for the embedded engine (a comma list compares models)', defaultText: 'first model from /v1/models; embedded: a small random-weights model' },
+  { name: 'api-key', kind: 'string', secret: true, env: ['LLMBENCH_API_KEY', 'OPENAI_API_KEY'], placeholder: 'KEY', group: T, description: 'API key sent as a Bearer token; never written to any output' },
+  { name: 'header', kind: 'list', repeatable: true, placeholder: "'K: V'", group: T, description: 'extra HTTP header, repeatable; values are not recorded' },
+  { name: 'temperature', kind: 'number', placeholder: 'T', group: T, description: 'sampling temperature', defaultText: 'the server default' },
+  { name: 'extra-body', kind: 'string', placeholder: 'JSON', group: T, description: 'JSON object merged into every request body', parse: parseJsonObject },
+  { name: 'tokenizer', kind: 'string', placeholder: 'PATH', group: T, description: 'local tokenizer (tokenizer.json or .gguf) for exact prompt lengths when the server has no tokenize endpoint' },
+  { name: 'timeout', kind: 'duration', default: 600_000, defaultText: '10m', placeholder: 'DURATION', group: T, description: 'per-request limit: a request with no response or a stalled stream past it fails as a timeout' },
+];
+
+export const WORKLOAD_OPTIONS: OptionDef[] = [
+  { name: 'input-tokens', kind: 'list', placeholder: 'A,B,...', group: W, parse: length, description: 'synthetic prompts of exactly this many tokens (the model sees, template included); a range 100-300 draws per request', defaultText: '128' },
+  { name: 'output-tokens', kind: 'list', placeholder: 'C,D,...', group: W, parse: length, description: 'generate exactly this many tokens (max_tokens plus ignore_eos/min_tokens where the server accepts them); multiplies the grid with --input-tokens', defaultText: '128' },
+  { name: 'prompts', kind: 'string', placeholder: 'FILE', group: W, description: 'your own prompts: plain text (one per line) or JSONL with "prompt" or "messages"' },
+  { name: 'shared-prefix', kind: 'int', default: 0, placeholder: 'N', group: W, parse: nonNegativeInt, description: 'first N tokens shared by every synthetic prompt (prefix-cache studies); by default every prompt is salted so no cache can flatter the numbers' },
+  { name: 'max-tokens', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'cap on output tokens for prompt files and datasets (natural length up to this cap)' },
+];
+
+export const LOAD_OPTIONS: OptionDef[] = [
+  { name: 'concurrency', short: 'c', kind: 'list', placeholder: 'N[,M...]', group: L, parse: positiveInt, description: 'closed loop: N requests in flight; a list runs one scenario per value. With --rate: a cap on requests in flight', defaultText: 'sequential (1)' },
+  { name: 'rate', kind: 'list', placeholder: 'R[,S...]', group: L, parse: positiveNumber, description: 'open loop: requests per second (one scenario per value)' },
+  { name: 'arrival', kind: 'string', default: 'poisson', placeholder: 'poisson|constant|gamma:SHAPE', group: L, description: 'arrival process for --rate; gamma shape < 1 is burstier, > 1 smoother', parse: parseArrival },
+  { name: 'batch', kind: 'boolean', group: L, description: 'send all requests of a scenario at once' },
+  { name: 'requests', short: 'n', kind: 'int', placeholder: 'N', group: L, parse: positiveInt, description: 'requests per scenario (and per repeat)', defaultText: '10, or 4×concurrency, or 10 s worth at --rate; a prompt file or dataset: all its items' },
+  { name: 'duration', kind: 'duration', placeholder: 'DURATION', group: L, description: 'run each scenario for this long (e.g. 30s) instead of a request count; in-flight requests then finish within --timeout' },
+  { name: 'warmup', kind: 'int', default: 0, placeholder: 'N', group: L, parse: nonNegativeInt, description: 'requests sent first and not counted (kept in requests.jsonl with "warmup": true)' },
+  { name: 'repeat', kind: 'int', default: 1, placeholder: 'K', group: L, parse: positiveInt, description: 'repeat each scenario K times and report the spread across repeats' },
+  { name: 'seed', kind: 'int', default: 0, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
+  { name: 'slo', kind: 'string', placeholder: 'ttft:200ms,tpot:50ms,e2e:5s', group: L, description: 'service-level objectives: requests meeting all of them count toward goodput', parse: parseSlo },
+];
+
+export const OUTPUT_OPTIONS: OptionDef[] = [
+  { name: 'out', kind: 'string', default: 'results', placeholder: 'DIR', group: O, description: 'where result folders are written' },
+  { name: 'name', kind: 'string', placeholder: 'LABEL', group: O, description: 'label for this run (folder prefix, history filter)', defaultText: 'the target kind' },
+  { name: 'percentiles', kind: 'list', placeholder: 'P,...', group: O, description: 'extra percentiles beside p50/p75/p90/p99 (e.g. 95,99.9)', parse: (r) => {
+    const v = parseNumber(r, false);
+    if (v <= 0 || v >= 100) throw new OptionValueError(`${r} must be between 0 and 100`);
+    return v;
+  } },
+  { name: 'save-text', kind: 'boolean', default: true, group: O, description: 'keep each request\'s generated text in requests.jsonl (--no-save-text to drop it)' },
+];
+
+export function parseArrival(raw: string): { kind: 'poisson' } | { kind: 'constant' } | { kind: 'gamma'; shape: number } {
+  if (raw === 'poisson' || raw === 'constant') return { kind: raw };
+  const m = /^gamma:(\d+(?:\.\d+)?)$/.exec(raw);
+  if (m && Number(m[1]) > 0) return { kind: 'gamma', shape: Number(m[1]) };
+  throw new OptionValueError(`'${raw}' is not an arrival process`, 'use poisson, constant or gamma:SHAPE (e.g. gamma:0.5)');
+}
+
+export function parseSlo(raw: string): { ttft_ms?: number; tpot_ms?: number; e2e_ms?: number } {
+  const out: Record<string, number> = {};
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(ttft|tpot|e2e|e2el):(\d+(?:\.\d+)?)(ms|s)?$/.exec(part);
+    if (!m) throw new OptionValueError(`'${part}' is not an SLO`, 'write e.g. ttft:200ms,tpot:50ms,e2e:5s');
+    const v = Number(m[2]) * (m[3] === 's' ? 1000 : 1);
+    out[m[1] === 'e2el' ? 'e2e_ms' : `${m[1]}_ms`] = v;
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+/**
+ * Executes one scenario: warmup, then the timed phase under its load, repeated --repeat times. Every finished
+ * request is handed to `onRecord` at once (the caller appends it to requests.jsonl), so an interrupt or a crash
+ * keeps everything completed so far.
+ *
+ * Timing rules (docs/metrics.md): latencies run from the actual send (sent_at), as the peers measure them; each
+ * record also keeps scheduled_at, the time the schedule meant it to start, so client-side queueing shows as
+ * schedule_lag_ms. Prompts for count-based runs are built before the timed phase, so building them (which may
+ * call a tokenizer) never delays a send.
+ */
+import { type RunClock } from '../core/clock.js';
+import { type RequestRecord } from '../core/record.js';
+import { type Tokenizer } from '../core/tokenizer.js';
+import { arrivalOffsets, type LoadSpec } from '../schedules/schedule.js';
+import { type GenerationRequest, type Target } from '../targets/target.js';
+import { type PromptItem, type Workload } from '../workloads/workload.js';
+import { Recorder } from './recorder.js';
+
+export interface ScenarioPlan {
+  id: string;
+  workload: Workload;
+  load: LoadSpec;
+  /** Requests per repeat; null when --duration bounds the phase instead. */
+  requests: number | null;
+  durationMs: number | null;
+  warmup: number;
+  repeats: number;
+  timeoutMs: number;
+  temperature: number | null;
+  seed: number;
+  extraBody: Record<string, unknown>;
+  keepText: boolean;
+}
+
+export interface ExecContext {
+  clock: RunClock;
+  target: Target;
+  tokenizer: Tokenizer | null;
+  /** Ctrl-C / SIGTERM: stop scheduling, let in-flight requests finish for graceMs, then abort them. */
+  signal: AbortSignal;
+  graceMs: number;
+  onRecord(rec: RequestRecord): void;
+  onProgress?(p: { repeat: number; done: number; failed: number; total: number | null; elapsedMs: number; durationMs: number | null }): void;
+}
+
+export interface ScenarioRun {
+  records: RequestRecord[];
+  interrupted: boolean;
+  /** Per repeat: when its timed phase started and ended on the run clock. */
+  windows: Array<{ repeat: number; start: number; end: number }>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Promise<ScenarioRun> {
+  const records: RequestRecord[] = [];
+  const windows: ScenarioRun['windows'] = [];
+  const hardAbort = new AbortController();
+  let interrupted = ctx.signal.aborted;
+  const onInterrupt = () => {
+    interrupted = true;
+    setTimeout(() => hardAbort.abort('aborted'), ctx.graceMs).unref();
+  };
+  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+
+  const sendOne = async (item: PromptItem, repeat: number, index: number, warmup: boolean, scheduledAt: number): Promise<void> => {
+    const rec = new Recorder(ctx.clock, {
+      scenario_id: plan.id,
+      repeat,
+      index,
+      warmup,
+      scheduled_at: scheduledAt,
+      input_tokens: item.input_tokens,
+      input_tokens_source: item.input_tokens_source,
+      requested_output_tokens: item.output_tokens,
+      length_forced: item.force_length ? ctx.target.info.length_forcing !== 'none' : null,
+    }, plan.keepText || Boolean(plan.workload.score));
+    const req: GenerationRequest = {
+      id: `llmbench-${plan.id}-${repeat}-${index}`,
+      messages: item.messages,
+      prompt: item.prompt,
+      max_tokens: item.output_tokens,
+      force_length: item.force_length,
+      temperature: plan.temperature,
+      seed: plan.seed + index,
+      extra_body: plan.extraBody,
+    };
+    const ac = new AbortController();
+    const onHard = () => ac.abort('aborted');
+    hardAbort.signal.addEventListener('abort', onHard, { once: true });
+    const timer = setTimeout(() => ac.abort('timeout'), plan.timeoutMs);
+    rec.markSent();
+    try {
+      await ctx.target.send(req, rec, ac.signal);
+    } catch (e) {
+      rec.fail(e);
+    } finally {
+      clearTimeout(timer);
+      hardAbort.signal.removeEventListener('abort', onHard);
+    }
+    const r = await rec.finalize(ctx.tokenizer);
+    if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, rec.outputText());
+    if (!plan.keepText) delete r.output_text;
+    records.push(r);
+    ctx.onRecord(r);
+  };
+
+  try {
+    for (let repeat = 0; repeat < plan.repeats && !interrupted; repeat++) {
+      // Warmup: sequential, not counted, but kept in requests.jsonl (warmup: true) for transparency.
+      for (let w = 0; w < plan.warmup && !interrupted; w++) {
+        const item = await plan.workload.item(repeat, -plan.warmup + w);
+        await sendOne(item, repeat, -plan.warmup + w, true, ctx.clock.now());
+      }
+      if (interrupted) break;
+      const pre: PromptItem[] = [];
+      if (plan.requests !== null) for (let i = 0; i < plan.requests && !interrupted; i++) pre.push(await plan.workload.item(repeat, i));
+      if (interrupted) break;
+      const getItem = (i: number) => (i < pre.length ? Promise.resolve(pre[i]!) : plan.workload.item(repeat, i));
+
+      const start = ctx.clock.now();
+      const deadline = plan.durationMs !== null ? start + plan.durationMs : Infinity;
+      const total = plan.requests ?? Infinity;
+      let done = 0;
+      let failed = 0;
+      const progress = () => ctx.onProgress?.({ repeat, done, failed, total: plan.requests, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
+      const tracked = async (item: PromptItem, i: number, at: number) => {
+        await sendOne(item, repeat, i, false, at);
+        done++;
+        if (records[records.length - 1]!.status !== 'ok') failed++;
+        progress();
+      };
+
+      const load: LoadSpec = plan.load;
+      if (load.mode === 'rate') {
+        const offsets = arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs);
+        const inflight = new Set<Promise<void>>();
+        for (let i = 0; i < offsets.length && !interrupted; i++) {
+          const at = start + offsets[i]!;
+          const item = await getItem(i);
+          // Timers may fire a fraction of a millisecond early: wait until the clock has really reached `at`.
+          for (let wait = at - ctx.clock.now(); wait > 0; wait = at - ctx.clock.now()) await sleep(wait);
+          if (interrupted) break;
+          while (load.concurrency !== null && inflight.size >= load.concurrency) await Promise.race(inflight);
+          const p: Promise<void> = tracked(item, i, at).finally(() => inflight.delete(p));
+          inflight.add(p);
+        }
+        await Promise.all(inflight);
+      } else {
+        const workers = load.mode === 'sequential' ? 1 : load.mode === 'concurrency' ? load.concurrency : plan.requests ?? 1;
+        let next = 0;
+        const worker = async () => {
+          while (!interrupted && next < total && ctx.clock.now() < deadline) {
+            const i = next++;
+            const item = await getItem(i);
+            // A batch is scheduled all at once; a closed loop schedules each request when a slot frees.
+            await tracked(item, i, load.mode === 'batch' ? start : ctx.clock.now());
+          }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, total)) }, worker));
+      }
+      windows.push({ repeat, start, end: ctx.clock.now() });
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', onInterrupt);
+  }
+  return { records, interrupted, windows };
+}

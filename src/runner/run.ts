@@ -1,0 +1,285 @@
+/**
+ * A whole run: the scenario matrix, one target per target variant, each scenario executed, summarised and saved
+ * as it finishes. The result folder is written first and kept up to date, so nothing later (reports, history)
+ * can cost the benchmark its results.
+ */
+import { cpus, hostname, platform, release, totalmem, arch } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { RunClock } from '../core/clock.js';
+import { type RequestRecord } from '../core/record.js';
+import { METRICS_SPEC_VERSION, RESULT_SCHEMA, type RunResult, type ScenarioResult, type Warning } from '../core/result.js';
+import { type Tokenizer } from '../core/tokenizer.js';
+import { LlmbenchError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import { summarizeScenario, type Slo } from '../metrics/summarize.js';
+import { spread } from '../metrics/stats.js';
+import { describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
+import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
+import { type Workload } from '../workloads/workload.js';
+import { executeScenario } from './execute.js';
+import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
+import { RunOutput } from './output.js';
+import { SelfMonitor } from './self-monitor.js';
+
+export interface TargetVariantValue {
+  model: string | null;
+  engine: Record<string, number | string | boolean | null>;
+}
+
+export interface WorkloadVariantValue {
+  /** Makes the scenario's workload; `scenarioId` salts prompts so no two scenarios share one. */
+  make(scenarioId: string): Workload;
+  /** Requests per scenario when --requests is not given: a file or dataset's size, else null (load default). */
+  defaultRequests: number | null;
+}
+
+/** A live handle on a target plus what only some targets offer. */
+export interface OpenedTarget {
+  target: Target;
+  tokenizer: Tokenizer | null;
+  /** Embedded engine: memory after a scenario. */
+  memory?(): Promise<Record<string, number | null>>;
+  environment?(): Record<string, unknown>;
+  /** Per-scenario monitors (Prometheus, telemetry): start before, stop after. */
+  monitors?(scenarioId: string): { start(): Promise<void>; stop(outputTokens: number): Promise<Record<string, unknown>> } | null;
+  /** Reset the server's prefix cache between scenarios, where it can. */
+  resetCache?(): Promise<boolean>;
+}
+
+export interface RunPlan {
+  config: Record<string, unknown>;
+  api: ApiStyle;
+  name: string | null;
+  outDir: string;
+  targets: Variant<TargetVariantValue>[];
+  workloads: Variant<WorkloadVariantValue>[];
+  loads: LoadSpec[];
+  requests: number | null;
+  durationMs: number | null;
+  warmup: number;
+  repeats: number;
+  timeoutMs: number;
+  temperature: number | null;
+  seed: number;
+  extraBody: Record<string, unknown>;
+  keepText: boolean;
+  slo: Slo | null;
+  percentiles: number[];
+  /** Opens a target variant with a connection pool / sequence count sized for `concurrency`. */
+  openTarget(v: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget>;
+  /** Extra per-scenario result fields (quality summaries, efficiency); runs after the speed summary. */
+  enrichScenario?(s: ScenarioResult, records: RequestRecord[], opened: OpenedTarget): Promise<void> | void;
+}
+
+export interface RunHooks {
+  signal: AbortSignal;
+  log(line: string): void;
+  progress?(p: { scenario: string; index: number; count: number; repeat: number; repeats: number; done: number; failed: number; total: number | null; elapsedMs: number; durationMs: number | null }): void;
+  progressDone?(): void;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  dir: string;
+  records: RequestRecord[];
+  failedScenarios: number;
+}
+
+function defaultRequests(load: LoadSpec, fromWorkload: number | null): number {
+  if (fromWorkload !== null) return fromWorkload;
+  switch (load.mode) {
+    case 'concurrency':
+      return Math.max(10, 4 * load.concurrency);
+    case 'rate':
+      return Math.max(10, Math.ceil(load.rate * 10));
+    default:
+      return 10;
+  }
+}
+
+export function environment(): Record<string, unknown> {
+  const c = cpus();
+  return {
+    llmbench: VERSION,
+    node: process.version,
+    platform: `${platform()} ${release()} ${arch()}`,
+    hostname: hostname(),
+    cpu: c[0]?.model ?? null,
+    cpu_cores: c.length,
+    memory_bytes: totalmem(),
+  };
+}
+
+function emptyScenario(spec: ScenarioSpec<TargetVariantValue, WorkloadVariantValue>, status: ScenarioResult['status'], error: { code: string; message: string } | null): ScenarioResult {
+  const s = summarizeScenario([]);
+  return { id: spec.id, dims: spec.dims, workload: {}, load: { ...spec.load, description: describeLoad(spec.load) }, target: null, status, error, ...s, warnings: [] };
+}
+
+export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunOutcome> {
+  const clock = new RunClock();
+  const started = new Date();
+  const matrix = buildMatrix(plan.targets, plan.workloads, plan.loads);
+  const firstModel = plan.targets[0]?.value.model ?? 'default';
+  const result: RunResult = {
+    schema: RESULT_SCHEMA,
+    metrics_spec: METRICS_SPEC_VERSION,
+    tool: { name: 'llmbench', version: VERSION },
+    run_id: randomUUID(),
+    name: plan.name ?? '',
+    started_at: started.toISOString(),
+    finished_at: null,
+    interrupted: false,
+    config: plan.config,
+    environment: environment(),
+    target: null,
+    plan: matrix.map((m) => ({ id: m.id, dims: m.dims, load: m.load })),
+    scenarios: [],
+    warnings: [],
+  };
+  let out: RunOutput | null = null;
+  const allRecords: RequestRecord[] = [];
+  let failed = 0;
+
+  // Target variants in order; scenarios of one variant share one opened target.
+  const byTarget = new Map<Variant<TargetVariantValue>, typeof matrix>();
+  for (const m of matrix) byTarget.set(m.target, [...(byTarget.get(m.target) ?? []), m]);
+
+  let scenarioIndex = 0;
+  try {
+    for (const [variant, specs] of byTarget) {
+      if (hooks.signal.aborted) break;
+      const maxConc = Math.max(...specs.map((s) => loadConcurrency(s.load, plan.requests ?? defaultRequests(s.load, s.workload.value.defaultRequests))));
+      let opened: OpenedTarget;
+      try {
+        opened = await plan.openTarget(variant.value, maxConc, clock);
+      } catch (e) {
+        // The first target failing means nothing can run: a setup error (exit 3) before any folder is made.
+        if (!out && byTarget.size === 1) throw e;
+        const err = e instanceof LlmbenchError ? { code: e.code, message: e.message } : { code: 'LLMBENCH_TARGET_FAILED', message: (e as Error).message };
+        hooks.log(`target ${variant.value.model ?? ''} failed to open: ${err.message}`);
+        for (const s of specs) {
+          result.scenarios.push(emptyScenario(s, 'failed', err));
+          failed++;
+          scenarioIndex++;
+        }
+        out?.writeResults(result);
+        continue;
+      }
+      result.target ??= opened.target.info;
+      if (!plan.name) result.name = opened.target.info.kind;
+      if (opened.environment) result.environment = { ...result.environment, engine: opened.environment() };
+      if (!out) {
+        out = new RunOutput(plan.outDir, result.name, opened.target.info.model || firstModel || 'default', started);
+        hooks.log(`results: ${out.dir}`);
+        out.writeResults(result);
+      }
+      try {
+        for (const spec of specs) {
+          if (hooks.signal.aborted) break;
+          scenarioIndex++;
+          const workload = spec.workload.value.make(spec.id);
+          const requests = plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
+          hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
+          try {
+            await workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal });
+          } catch (e) {
+            if (e instanceof LlmbenchError && e.exitCode === 2) throw e;
+            throw e;
+          }
+          if (opened.resetCache) await opened.resetCache().catch(() => false);
+          const monitor = opened.monitors?.(spec.id) ?? null;
+          await monitor?.start();
+          const self = new SelfMonitor();
+          const concurrency = spec.load.mode === 'sequential' ? 1 : spec.load.mode === 'concurrency' ? spec.load.concurrency : spec.load.mode === 'batch' ? requests : null;
+          const runRes = await executeScenario(
+            { id: spec.id, workload, load: spec.load, requests, durationMs: plan.durationMs, warmup: plan.warmup, repeats: plan.repeats, timeoutMs: plan.timeoutMs, temperature: plan.temperature, seed: plan.seed, extraBody: plan.extraBody, keepText: plan.keepText },
+            {
+              clock,
+              target: opened.target,
+              tokenizer: opened.tokenizer,
+              signal: hooks.signal,
+              graceMs: 3000,
+              onRecord: (r) => out!.appendRecord(r),
+              onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
+            },
+          );
+          hooks.progressDone?.();
+          allRecords.push(...runRes.records);
+          const measured = runRes.records.filter((r) => !r.warmup);
+          const outTokens = measured.reduce((s, r) => s + (r.status === 'ok' ? r.output_tokens ?? 0 : 0), 0);
+          const selfReport = self.stop(outTokens);
+          const monitorReport = monitor ? await monitor.stop(outTokens) : null;
+          const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
+          const warnings: Warning[] = [...selfReport.warnings];
+          if (stats.token_check.short > 0) {
+            warnings.push({ code: 'OUTPUT_SHORT', message: `${stats.token_check.short} of ${stats.summary.requests_ok} requests came up short of the requested output length (every one is listed in token_check.short_requests)`, hint: stats.token_check.length_forced === false ? 'this server could not be asked to ignore EOS; compare output_tokens, not the requested length' : 'the server stopped early despite ignore_eos/min_tokens; check its stop settings' });
+          }
+          const allFailed = measured.length > 0 && stats.summary.requests_ok === 0;
+          const scen: ScenarioResult = {
+            id: spec.id,
+            dims: spec.dims,
+            workload: workload.describe(),
+            load: { ...spec.load, description: describeLoad(spec.load), requests, duration_ms: plan.durationMs, warmup: plan.warmup, repeats: plan.repeats },
+            target: opened.target.info,
+            status: runRes.interrupted ? 'interrupted' : allFailed ? 'failed' : 'ok',
+            error: allFailed ? { code: 'LLMBENCH_SCENARIO_FAILED', message: `all ${measured.length} requests failed: ${mostCommonError(measured)}` } : null,
+            ...stats,
+            client: selfReport.report,
+            warnings,
+          };
+          if (monitorReport) Object.assign(scen, monitorReport);
+          if (plan.repeats > 1) addRepeats(scen, runRes.records, plan, concurrency);
+          if (opened.memory) scen.memory = await opened.memory().catch(() => null);
+          await plan.enrichScenario?.(scen, runRes.records, opened);
+          if (scen.status === 'failed') failed++;
+          result.scenarios.push(scen);
+          out!.writeResults(result);
+          if (runRes.interrupted) {
+            result.interrupted = true;
+            break;
+          }
+        }
+      } finally {
+        await opened.target.close().catch(() => undefined);
+      }
+      if (result.interrupted) break;
+    }
+  } finally {
+    result.interrupted ||= hooks.signal.aborted;
+    result.finished_at = new Date().toISOString();
+    result.client = { limited: result.scenarios.some((s) => (s.client as { limited?: boolean } | undefined)?.limited) };
+    if (out) {
+      out.writeResults(result);
+      out.close();
+    }
+  }
+  return { result, dir: out?.dir ?? '', records: allRecords, failedScenarios: failed };
+}
+
+function mostCommonError(records: RequestRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const r of records) if (r.error) counts.set(r.error.message, (counts.get(r.error.message) ?? 0) + 1);
+  let best = '';
+  let n = 0;
+  for (const [m, c] of counts) if (c > n) [best, n] = [m, c];
+  return best || 'unknown error';
+}
+
+function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: RunPlan, concurrency: number | null): void {
+  scen.repeats = [];
+  for (let k = 0; k < plan.repeats; k++) {
+    const rs = records.filter((r) => r.repeat === k);
+    if (!rs.length) continue;
+    const s = summarizeScenario(rs, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
+    scen.repeats.push({ repeat: k, summary: s.summary, metrics: s.metrics });
+  }
+  const keys = ['request_throughput', 'output_token_throughput', 'total_token_throughput', 'output_tokens_per_client', 'goodput'] as const;
+  const sp: NonNullable<ScenarioResult['repeat_spread']> = {};
+  for (const k of keys) sp[k] = spread(scen.repeats.map((r) => r.summary[k] as number | null));
+  for (const m of ['ttft_ms', 'tpot_ms', 'itl_ms', 'e2e_ms'] as const) {
+    for (const stat of ['mean', 'p50', 'p90', 'p99'] as const) sp[`${m}.${stat}`] = spread(scen.repeats.map((r) => r.metrics[m]?.[stat] ?? null));
+  }
+  scen.repeat_spread = sp;
+}
+
+export type { TargetInfo };

@@ -1,0 +1,184 @@
+/**
+ * HTTP transport shared by every server adapter: undici's request() over one Agent whose pool is sized to the
+ * run's concurrency (dependencies.md §4: the fastest client measured here, with explicit pool control).
+ * Maps transport failures onto RequestFailure kinds so records say *why* a request failed.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import { readFileSync } from 'node:fs';
+import { RequestFailure } from './target.js';
+import { SetupError } from '../core/errors.js';
+
+export interface TlsOptions {
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+  insecure?: boolean;
+}
+
+export interface HttpClientOptions {
+  /** Server root, without a trailing slash and without /v1. */
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Per-request limit: no response headers, or no chunk, within this many ms fails the request. */
+  timeoutMs: number;
+  connections: number;
+  tls?: TlsOptions;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: unknown;
+}
+
+function readPem(path: string | undefined, flag: string): Buffer | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new SetupError('LLMBENCH_TLS_FILE', `${flag}: cannot read ${path} (${(e as Error).message})`, `check the path given to ${flag}`);
+  }
+}
+
+/** Splits a user URL into the server root and the API base: `http://h:8000/v1/` → `http://h:8000`. */
+export function serverRoot(url: string): string {
+  let u = url.trim().replace(/\/+$/, '');
+  if (!/^https?:\/\//i.test(u)) u = `http://${u}`;
+  return u.replace(/\/v1$/i, '');
+}
+
+export class HttpClient {
+  readonly baseUrl: string;
+  private readonly agent: Agent;
+  constructor(private readonly opts: HttpClientOptions) {
+    this.baseUrl = opts.baseUrl;
+    const tls = opts.tls ?? {};
+    this.agent = new Agent({
+      connections: Math.max(1, opts.connections),
+      pipelining: 1,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: {
+        ca: readPem(tls.caCert, '--ca-cert'),
+        cert: readPem(tls.clientCert, '--client-cert'),
+        key: readPem(tls.clientKey, '--client-key'),
+        rejectUnauthorized: !tls.insecure,
+        timeout: Math.min(opts.timeoutMs, 30_000),
+      },
+    });
+  }
+
+  url(path: string): string {
+    return `${this.baseUrl}${path.startsWith('/') ? path : `/${path}`}`;
+  }
+
+  /** A small JSON request/response (probes, tokenize, metrics). Throws RequestFailure on transport errors. */
+  async json(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<JsonResponse> {
+    const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? this.opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs ?? this.opts.timeoutMs);
+    try {
+      const res = await request(this.url(path), {
+        method,
+        dispatcher: this.agent,
+        headers: body === undefined ? this.opts.headers : { 'content-type': 'application/json', ...this.opts.headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+      const text = await res.body.text();
+      let json: unknown = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = null;
+      }
+      return { status: res.statusCode, headers: res.headers, text, json };
+    } catch (e) {
+      throw toFailure(e, signal);
+    }
+  }
+
+  /**
+   * POSTs `body` and feeds every network read of the response to `onData` as it arrives.
+   * Non-2xx responses are read whole and thrown as RequestFailure('http').
+   */
+  async stream(
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    handlers: { onHeaders(status: number, headers: Record<string, string | string[] | undefined>): void; onData(chunk: Uint8Array): void },
+    extraHeaders?: Record<string, string>,
+  ): Promise<void> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(this.url(path), {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream, application/x-ndjson, application/json', ...this.opts.headers, ...extraHeaders },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (e) {
+      throw toFailure(e, signal);
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      let text = '';
+      try {
+        text = await res.body.text();
+      } catch {
+        // the body is only used for the message
+      }
+      throw new RequestFailure('http', `HTTP ${res.statusCode}: ${errorMessage(text)}`, res.statusCode);
+    }
+    handlers.onHeaders(res.statusCode, res.headers);
+    await new Promise<void>((resolve, reject) => {
+      const b = res.body;
+      b.on('data', (c: Buffer) => {
+        try {
+          handlers.onData(c);
+        } catch (e) {
+          b.destroy(e as Error);
+        }
+      });
+      b.once('end', resolve);
+      b.once('error', (e) => reject(e instanceof RequestFailure ? e : toFailure(e, signal, true)));
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+}
+
+/** The human part of a server's error body: OpenAI/vLLM/TGI/Ollama shapes, else the raw text (capped). */
+export function errorMessage(text: string): string {
+  try {
+    const j = JSON.parse(text) as Record<string, unknown>;
+    const err = j.error;
+    if (typeof err === 'string') return err;
+    if (err && typeof err === 'object' && typeof (err as Record<string, unknown>).message === 'string') return (err as Record<string, string>).message!;
+    if (typeof j.message === 'string') return j.message;
+    if (typeof j.detail === 'string') return j.detail;
+  } catch {
+    // not JSON
+  }
+  const t = text.trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t || '(empty body)';
+}
+
+function toFailure(e: unknown, signal: AbortSignal | undefined, midStream = false): RequestFailure {
+  if (e instanceof RequestFailure) return e;
+  const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code ?? '';
+  if (signal?.aborted) {
+    const reason = signal.reason as { name?: string } | string | undefined;
+    const isTimeout = (typeof reason === 'object' && reason?.name === 'TimeoutError') || reason === 'timeout';
+    return isTimeout ? new RequestFailure('timeout', 'no response within --timeout') : new RequestFailure('aborted', 'the run was interrupted');
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new RequestFailure('timeout', 'no response headers within --timeout');
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new RequestFailure('timeout', 'stream stalled: no data within --timeout');
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new RequestFailure('connect', 'connection timed out');
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return new RequestFailure('connect', `${code}: ${err.cause?.message ?? err.message ?? ''}`.trim());
+  if (midStream || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED') return new RequestFailure('stream', `connection lost mid-stream (${code || err.message})`);
+  if (/certificate|SSL|TLS/i.test(err.message ?? '') || code.startsWith('ERR_TLS') || code.includes('CERT')) return new RequestFailure('connect', `TLS: ${err.message ?? code}`);
+  return new RequestFailure('connect', err.message ?? String(e));
+}

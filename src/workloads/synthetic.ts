@@ -1,0 +1,196 @@
+/**
+ * Synthetic prompts of an exact token length (`--input-tokens A,B` or a range `100-300`), built from words and
+ * verified by re-tokenizing with the best tokenizer available (server endpoint, --tokenizer file, or engine).
+ *
+ * Method, per prompt: draw salted words (the salt differs per scenario, repeat and request so a prefix cache
+ * cannot flatter the numbers, unless --shared-prefix asks for a shared start), tokenize, cut the ids at the
+ * target, decode, and re-tokenize to verify; where the tokenizer cannot decode, binary-search the word count and
+ * pad with one-token words. For the chat API the target counts what the model sees, template included: the
+ * template's overhead is measured once with the tokenizer's chat counting and subtracted from the content
+ * length; where it can't be measured the record says so (input_tokens then comes from the server's usage).
+ */
+import { UsageError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { type Tokenizer } from '../core/tokenizer.js';
+import { type PromptItem, type Workload, type WorkloadContext } from './workload.js';
+import { WORDS } from './words.js';
+
+export interface LengthSpec {
+  min: number;
+  max: number;
+}
+
+export function parseLength(raw: string): LengthSpec {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(raw.trim());
+  if (!m) throw new Error(`'${raw}' is not a token count or a range like 100-300`);
+  const min = Number(m[1]);
+  const max = m[2] !== undefined ? Number(m[2]) : min;
+  if (max < min) throw new Error(`range '${raw}' ends before it starts`);
+  return { min, max };
+}
+
+export function formatLength(l: LengthSpec): string {
+  return l.min === l.max ? String(l.min) : `${l.min}-${l.max}`;
+}
+
+export interface SyntheticOptions {
+  input: LengthSpec;
+  output: LengthSpec | null;
+  /** Tokens at the start of every prompt that are the same for all requests (prefix-cache studies). */
+  sharedPrefix: number;
+  scenarioKey: string;
+}
+
+/** Builds text of exactly `n` tokens under `tok`, starting with `start` words. Returns null if it can't converge. */
+export async function exactText(tok: Tokenizer, n: number, words: () => string, start = ''): Promise<string | null> {
+  if (n <= 0) return '';
+  let text = start;
+  // Grow the candidate until it has at least n tokens.
+  let ids = await tok.encode(text);
+  let guard = 0;
+  while (ids.length < n + 2 && guard++ < 64) {
+    const need = Math.max(4, Math.ceil((n + 2 - ids.length) * 0.9));
+    const add: string[] = [];
+    for (let i = 0; i < need; i++) add.push(words());
+    text = text ? `${text} ${add.join(' ')}` : add.join(' ');
+    ids = await tok.encode(text);
+  }
+  if (tok.decode) {
+    // Cut at n tokens, decode, verify; decoding can merge or split at the cut, so nudge and retry.
+    let cut = n;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const candidate = await tok.decode(ids.slice(0, cut));
+      const m = (await tok.encode(candidate)).length;
+      if (m === n) return candidate;
+      cut += n - m;
+      if (cut <= 0 || cut > ids.length) break;
+    }
+  }
+  // Fallback: the longest word prefix with ≤ n tokens, then one-token pads.
+  const parts = text.split(' ');
+  let lo = 0;
+  let hi = parts.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if ((await tok.encode(parts.slice(0, mid).join(' '))).length <= n) lo = mid;
+    else hi = mid - 1;
+  }
+  let s = parts.slice(0, lo).join(' ');
+  for (let pads = 0; pads < 64; pads++) {
+    const m = (await tok.encode(s)).length;
+    if (m === n) return s;
+    if (m > n) {
+      s = s.slice(0, s.lastIndexOf(' '));
+      continue;
+    }
+    s = s ? `${s} a` : 'a';
+  }
+  return null;
+}
+
+export class SyntheticWorkload implements Workload {
+  private ctx: WorkloadContext | null = null;
+  /** Tokens the chat template (or BOS) adds around the content; null when unknown. */
+  private overhead: number | null = null;
+  private overheadNote: string | null = null;
+  private prefixText = '';
+
+  constructor(private readonly o: SyntheticOptions) {}
+
+  describe(): Record<string, unknown> {
+    return {
+      kind: 'synthetic',
+      input_tokens: formatLength(this.o.input),
+      output_tokens: this.o.output ? formatLength(this.o.output) : null,
+      shared_prefix_tokens: this.o.sharedPrefix,
+      tokenizer: this.ctx?.tokenizer?.description ?? null,
+      template_overhead_tokens: this.overhead,
+      note: this.overheadNote,
+    };
+  }
+
+  size(): number | null {
+    return null;
+  }
+
+  async prepare(ctx: WorkloadContext): Promise<void> {
+    this.ctx = ctx;
+    const tok = ctx.tokenizer;
+    if (!tok) {
+      this.overheadNote = 'no tokenizer: prompts are sized by word count and input_tokens comes from the server usage';
+      return;
+    }
+    const probe = 'hello there general kenobi';
+    const plain = (await tok.encode(probe)).length;
+    if (ctx.api === 'chat') {
+      const chat = tok.countChat ? await tok.countChat([{ role: 'user', content: probe }]) : null;
+      if (chat === null) this.overheadNote = 'the chat template could not be counted: input_tokens counts the message content only until the server reports usage';
+      else this.overhead = chat - plain;
+    } else if (tok.countPrompt) {
+      this.overhead = (await tok.countPrompt(probe)) - plain;
+    } else this.overhead = 0;
+    if (this.o.sharedPrefix > 0) {
+      const rng = new Rng(0x5eed);
+      this.prefixText = (await exactText(tok, this.o.sharedPrefix, () => WORDS[rng.int(0, WORDS.length - 1)]!)) ?? '';
+    }
+    if (this.o.input.min - (this.overhead ?? 0) - this.o.sharedPrefix < 1) {
+      throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone take ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
+    }
+  }
+
+  async item(repeat: number, index: number): Promise<PromptItem> {
+    const ctx = this.ctx!;
+    const rng = new Rng(hash(`${ctx.seed}:${this.o.scenarioKey}:${repeat}:${index}`));
+    const target = this.o.input.min === this.o.input.max ? this.o.input.min : rng.int(this.o.input.min, this.o.input.max);
+    const output = this.o.output ? (this.o.output.min === this.o.output.max ? this.o.output.min : rng.int(this.o.output.min, this.o.output.max)) : null;
+    const word = () => WORDS[rng.int(0, WORDS.length - 1)]!;
+    // The salt leads the prompt so no two requests share a first block (unless a shared prefix is asked for).
+    const salt = `${rng.int(0, 36 ** 4).toString(36)} ${rng.int(0, 36 ** 4).toString(36)}`;
+    const tok = ctx.tokenizer;
+    let content: string;
+    let exact: number | null = null;
+    if (tok) {
+      const contentTokens = target - (this.overhead ?? 0) - this.o.sharedPrefix;
+      const body = await exactText(tok, contentTokens, word, salt);
+      if (body === null) throw new UsageError([{ where: '--input-tokens', message: `could not build a prompt of exactly ${target} tokens with ${tok.description}` }]);
+      content = this.prefixText ? `${this.prefixText} ${body}` : body;
+      if (this.prefixText) content = await fixJoin(tok, content, this.o.sharedPrefix + contentTokens);
+      exact = this.overhead === null ? null : target;
+    } else {
+      // ~1.3 tokens per English word; usage.prompt_tokens gives the real count afterwards.
+      const words = [salt];
+      for (let i = 0; i < Math.max(1, Math.round(target / 1.3) - 2); i++) words.push(word());
+      content = words.join(' ');
+    }
+    const item: PromptItem = {
+      input_tokens: exact,
+      input_tokens_source: exact !== null ? tok!.source : null,
+      output_tokens: output,
+      force_length: output !== null,
+    };
+    if (ctx.api === 'chat') item.messages = [{ role: 'user', content }];
+    else item.prompt = content;
+    return item;
+  }
+}
+
+/** Shared prefix + body may merge a token at the seam; trim or pad the body end until the total is exact. */
+async function fixJoin(tok: Tokenizer, text: string, n: number): Promise<string> {
+  let s = text;
+  for (let i = 0; i < 16; i++) {
+    const m = (await tok.encode(s)).length;
+    if (m === n) return s;
+    s = m > n ? s.slice(0, s.lastIndexOf(' ')) : `${s} a`;
+  }
+  return s;
+}
+
+/** FNV-1a 32-bit: stable seeds from strings. */
+export function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,180 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
+import { runCli, tempDir } from '../support/cli.js';
+import { type RunResult } from '../../src/core/result.js';
+import { type RequestRecord } from '../../src/core/record.js';
+
+const servers: ScriptedServer[] = [];
+after(async () => {
+  for (const s of servers) await s.close();
+});
+
+async function server(script = {}, opts = { tokenize: true }) {
+  const s = await startScriptedServer(script, opts);
+  servers.push(s);
+  return s;
+}
+
+function readRun(out: string): { dir: string; result: RunResult; records: RequestRecord[] } {
+  const [folder] = readdirSync(out);
+  const dir = join(out, folder!);
+  const result = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+  const records = readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RequestRecord);
+  return { dir, result, records };
+}
+
+test('a grid of exact-length scenarios against a scripted server: counts, ids, timings and sources', async () => {
+  const s = await server({ ttftMs: 30, itlMs: 4 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', `${s.url}/v1`, '--input-tokens', '12,20', '--output-tokens', '6', '--requests', '3', '-c', '1,2', '--out', out, '--name', 'grid']);
+  assert.equal(r.code, 0, r.stderr);
+  const { dir, result, records } = readRun(out);
+  assert.match(dir, /grid_scripted-model_\d{8}_\d{6}$/);
+  assert.equal(result.schema, 'llmbench.result/v1');
+  assert.equal(result.finished_at !== null, true);
+  assert.equal(result.interrupted, false);
+  assert.deepEqual(result.scenarios.map((x) => x.id), ['in12_out6_c1', 'in12_out6_c2', 'in20_out6_c1', 'in20_out6_c2']);
+  assert.equal(records.length, 12);
+  for (const rec of records) {
+    assert.equal(rec.status, 'ok');
+    assert.equal(rec.output_tokens, 6);
+    assert.equal(rec.output_tokens_source, 'usage');
+    assert.equal(rec.output_tokens_chunks, 6);
+    assert.equal(rec.input_tokens, rec.scenario_id.startsWith('in12') ? 12 : 20);
+    assert.equal(rec.input_tokens_expected, rec.input_tokens);
+    assert.ok(rec.ttft_ms! >= 29, `ttft ${rec.ttft_ms}`);
+    assert.equal(rec.chunk_times.length, 6);
+  }
+  const sc = result.scenarios[0]!;
+  assert.equal(sc.summary.requests_ok, 3);
+  assert.equal(sc.token_check.requested, 3);
+  assert.equal(sc.token_check.short, 0);
+  assert.equal(sc.metrics.itl_ms!.n, 15);
+  // The server saw ignore_eos and min_tokens, and a salted, different prompt for each request.
+  const bodies = s.requests.filter((q) => q.path === '/v1/chat/completions').map((q) => q.body);
+  assert.equal(bodies[0]!.ignore_eos, true);
+  assert.equal(bodies[0]!.min_tokens, 6);
+  assert.equal(new Set(bodies.map((b) => JSON.stringify(b.messages))).size, bodies.length);
+  assert.match(r.stdout, /in20_out6_c2/);
+});
+
+test('failures are recorded with their reason and the run goes on (exit 0)', async () => {
+  const s = await server({ itlMs: 1 });
+  const out = tempDir();
+  const cases = [
+    { fault: 'http500' },
+    { fault: 'reset', faultAfter: 2 },
+    { fault: 'malformed', faultAfter: 1 },
+    { fault: 'error-event', faultAfter: 1 },
+    { fault: 'stall', faultAfter: 1 },
+    { fault: 'no-finish' },
+  ];
+  const results: Array<[string, string | undefined, number | null]> = [];
+  for (const c of cases) {
+    const o = join(out, c.fault);
+    const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '4', '--requests', '1', '--timeout', '800ms', '--extra-body', JSON.stringify({ script: c }), '--out', o]);
+    assert.equal(r.code, 4, `${c.fault}: a scenario whose every request failed exits 4\n${r.stderr}`);
+    const { records, result } = readRun(o);
+    results.push([records[0]!.status, records[0]!.error?.kind, records[0]!.error?.http_status ?? null]);
+    assert.equal(result.scenarios[0]!.status, 'failed');
+    assert.equal(result.scenarios[0]!.summary.requests_failed, 1);
+  }
+  assert.deepEqual(results, [
+    ['error', 'http', 500],
+    ['error', 'stream', null],
+    ['error', 'parse', null],
+    ['error', 'server', null],
+    ['timeout', 'timeout', null],
+    ['error', 'stream', null],
+  ]);
+});
+
+test('a server that rejects ignore_eos gets the request again without it, and short outputs are reported', async () => {
+  const s = await server({ rejectFields: ['ignore_eos'], eosAfter: 3, itlMs: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '10', '--requests', '2', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  const sc = result.scenarios[0]!;
+  assert.equal(sc.token_check.short, 2);
+  assert.equal(sc.token_check.length_forced, false);
+  assert.deepEqual(sc.token_check.short_requests.map((x) => [x.index, x.requested, x.usage]), [[0, 10, 3], [1, 10, 3]]);
+  assert.equal(records[0]!.length_forced, false);
+  assert.match(records[0]!.notes![0]!, /^length_not_forced/);
+  assert.ok(sc.warnings.some((w) => w.code === 'OUTPUT_SHORT'));
+  assert.equal(result.target!.length_forcing, 'none');
+  assert.match(r.stderr, /came up short/);
+});
+
+test('--json prints results.json and nothing else on stdout; the API key appears in no output', async () => {
+  const s = await server({ itlMs: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '--requests', '2', '--json', '--out', out, '--header', 'X-Secret: hush'], { env: { LLMBENCH_API_KEY: 'sk-very-secret' } });
+  assert.equal(r.code, 0, r.stderr);
+  const parsed = JSON.parse(r.stdout) as RunResult;
+  assert.equal(parsed.scenarios.length, 1);
+  assert.equal(s.requests.at(-1)!.headers.authorization, 'Bearer sk-very-secret');
+  const { dir } = readRun(out);
+  for (const f of readdirSync(dir)) assert.ok(!readFileSync(join(dir, f), 'utf8').includes('sk-very-secret'), f);
+  assert.ok(!readFileSync(join(dir, 'results.json'), 'utf8').includes('hush'));
+  assert.ok(!r.stderr.includes('sk-very-secret'));
+});
+
+test('Ctrl-C stops sending, keeps completed requests, marks the run interrupted and exits 130', async () => {
+  const s = await server({ itlMs: 20 });
+  const out = tempDir();
+  const ac = new AbortController();
+  setTimeout(() => ac.abort('SIGINT'), 600);
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '10', '--duration', '20s', '--out', out], { signal: ac.signal });
+  assert.equal(r.code, 130, r.stderr);
+  const { result, records } = readRun(out);
+  assert.equal(result.interrupted, true);
+  assert.ok(result.finished_at);
+  assert.ok(records.length >= 2 && records.length < 100, `${records.length} records`);
+  assert.equal(result.scenarios[0]!.summary.requests_total, records.length);
+  assert.equal(result.scenarios[0]!.status, 'interrupted');
+});
+
+test('an unreachable target is a setup error (exit 3) and writes no folder', async () => {
+  const out = tempDir();
+  const r = await runCli(['run', '--target', 'http://127.0.0.1:9', '--out', out]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /LLMBENCH_TARGET_UNREACHABLE/);
+  assert.deepEqual(readdirSync(out), []);
+});
+
+test('every invalid option is reported at once, before anything is sent (exit 2)', async () => {
+  const s = await server();
+  const before = s.requests.length;
+  const r = await runCli(['run', '--target', s.url, '--rate', '0', '--input-tokens', 'abc', '--concurrency', '2', '--batch', '--arrival', 'weird', '--slo', 'ttft:fast', '--bogus']);
+  assert.equal(r.code, 2);
+  for (const m of ['--rate: 0 must be greater than 0', "--input-tokens: 'abc' is not a token count", "--arrival: 'weird' is not an arrival process", "--slo: 'ttft:fast' is not an SLO", '--bogus: unknown option']) assert.ok(r.stderr.includes(m), `missing: ${m}\n${r.stderr}`);
+  assert.equal(s.requests.length, before);
+});
+
+test('open-loop rate: every request keeps its scheduled time and the realised rate is close', async () => {
+  const s = await server({ itlMs: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '2', '--rate', '50', '--arrival', 'constant', '--requests', '10', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { records } = readRun(out);
+  const sched = records.map((x) => x.scheduled_at - records[0]!.scheduled_at);
+  assert.deepEqual(sched.map((x) => Math.round(x)), [0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
+  for (const x of records) assert.ok(x.schedule_lag_ms! >= 0 && x.schedule_lag_ms! < 50, `lag ${x.schedule_lag_ms}`);
+});
+
+test('--repeat keeps each repeat\'s summary and the spread across repeats', async () => {
+  const s = await server({ itlMs: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '--requests', '2', '--repeat', '3', '--warmup', '1', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  const sc = result.scenarios[0]!;
+  assert.equal(records.filter((x) => x.warmup).length, 3);
+  assert.equal(sc.summary.requests_total, 6);
+  assert.deepEqual(sc.repeats!.map((x) => [x.repeat, x.summary.requests_ok]), [[0, 2], [1, 2], [2, 2]]);
+  assert.equal(sc.repeat_spread!.output_token_throughput!.n, 3);
+});
