@@ -80,6 +80,15 @@ export function minTokens(window: number, stride: number): number {
   return stride === window ? window : window + 1;
 }
 
+/** What --perplexity asked for (src/cli/options/quality.ts perplexityRequest). */
+export interface PerplexityRequest {
+  path: string;
+  /** null: min(512, the scorer's context). */
+  window: number | null;
+  /** null: equal to the window. */
+  stride: number | null;
+}
+
 export interface PerplexityOptions {
   /** Tokens per window; null = min(512, scorer.maxTokens). */
   window: number | null;

@@ -19,8 +19,12 @@ import { loadLocalTokenizer } from '../../workloads/local-tokenizer.js';
 import { Progress } from '../progress.js';
 import { renderTable, type Table } from '../../reports/table.js';
 import { type RunResult } from '../../core/result.js';
+import { QUALITY_OPTIONS, createQualityWorkload, datasetItemCount, perplexityRequest, qualityProblems } from '../options/quality.js';
+import { addQuality, measurePerplexity } from '../../quality/run-quality.js';
+import { type PerplexityResult } from '../../quality/perplexity.js';
+import { type Target } from '../../targets/target.js';
 
-export const RUN_OPTIONS = [...TARGET_OPTIONS, ...WORKLOAD_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
+export const RUN_OPTIONS = [...TARGET_OPTIONS, ...WORKLOAD_OPTIONS, ...QUALITY_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
 
 function parseHeaders(list: string[], problems: Problem[]): Record<string, string> {
   const h: Record<string, string> = {};
@@ -71,8 +75,19 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   let outputs: LengthSpec[] = v.outputTokens ?? [];
   const prompts: string | undefined = v.prompts;
   if (prompts && inputs.length) problems.push({ where: '--prompts', message: 'cannot be combined with --input-tokens', hint: 'use one workload per run' });
+  // Quality (docs/quality.md): a --dataset replaces the synthetic/prompt-file workload; --perplexity adds to any.
+  problems.push(...qualityProblems(v, args.explicit));
+  if (v.dataset) {
+    for (const [flag, set] of [['--prompts', prompts], ['--input-tokens', inputs.length], ['--output-tokens', outputs.length]] as const) {
+      if (set) problems.push({ where: flag, message: 'cannot be combined with --dataset', hint: 'a dataset brings its own prompts; outputs keep their natural length, capped with --max-tokens' });
+    }
+  }
+  const pplRequest = perplexityRequest(v, io.cwd);
   const workloads: Variant<WorkloadVariantValue>[] = [];
-  if (prompts) {
+  if (v.dataset) {
+    const count = datasetItemCount(v, io.cwd, problems);
+    workloads.push({ dims: { dataset: v.dataset }, value: { make: () => createQualityWorkload(v, args.explicit, io.cwd)!, defaultRequests: count } });
+  } else if (prompts) {
     let count: number | null = null;
     try {
       count = readPromptsFile(resolve(io.cwd, prompts)).length;
@@ -126,8 +141,18 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       throw new SetupError('LLMBENCH_ENGINE_UNAVAILABLE', 'the embedded engine is not available in this build', 'pass --target URL to benchmark a server');
     }
     const t = await openServerTarget({ url: target, api, server: 'openai', model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency });
+    if (pplRequest) {
+      // Measured once per target, before its scenarios; refused (exit 2) before any request on servers that can't.
+      try {
+        perplexities.set(t, await measurePerplexity(t, pplRequest, { headers: { ...headers, ...(v.apiKey ? { authorization: `Bearer ${v.apiKey}` } : {}) }, timeoutMs: v.timeout, signal: io.signal, log: (l) => io.stderr(`${l}\n`) }));
+      } catch (e) {
+        await t.close().catch(() => undefined);
+        throw e;
+      }
+    }
     return { target: t, tokenizer: t.tokenizer() ?? localTokenizer };
   };
+  const perplexities = new Map<Target, PerplexityResult>();
 
   return {
     config: recordedConfig(args),
@@ -149,11 +174,14 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     slo: (v.slo as Slo | undefined) ?? null,
     percentiles: v.percentiles ?? [],
     openTarget,
+    ...(v.dataset || pplRequest ? { enrichScenario: (s, records, opened) => addQuality(s, records, perplexities.get(opened.target) ?? null) } : {}),
   };
 }
 
 /** Compact one-row-per-scenario table (the full tables live in src/reports). */
 export function scenarioSummaryTable(r: RunResult): Table {
+  // Quality columns only when some scenario measured quality (n/a cells otherwise say "not measured").
+  const quality = r.scenarios.some((s) => s.summary.accuracy !== undefined || s.summary.perplexity !== undefined);
   return {
     title: 'Summary',
     columns: [
@@ -166,6 +194,7 @@ export function scenarioSummaryTable(r: RunResult): Table {
       { key: 'ttft_p90', title: 'TTFT p90 (ms)' },
       { key: 'tpot_p50', title: 'TPOT p50 (ms)' },
       { key: 'e2e_p50', title: 'E2E p50 (ms)' },
+      ...(quality ? [{ key: 'accuracy', title: 'accuracy' }, { key: 'accuracy_ci95', title: 'acc. 95% CI' }, { key: 'perplexity', title: 'perplexity' }] : []),
     ],
     rows: r.scenarios.map((s) => ({
       scenario: s.id,
@@ -177,6 +206,7 @@ export function scenarioSummaryTable(r: RunResult): Table {
       ttft_p90: s.metrics.ttft_ms?.p90,
       tpot_p50: s.metrics.tpot_ms?.p50,
       e2e_p50: s.metrics.e2e_ms?.p50,
+      ...(quality ? { accuracy: s.summary.accuracy, accuracy_ci95: s.summary.accuracy_ci95 ? `${s.summary.accuracy_ci95[0].toFixed(3)}–${s.summary.accuracy_ci95[1].toFixed(3)}` : null, perplexity: s.summary.perplexity } : {}),
     })),
   };
 }

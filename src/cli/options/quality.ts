@@ -2,12 +2,16 @@
  * Quality flags: evaluation datasets (GSM8K, the user's own JSONL) and perplexity over a text file.
  * `createQualityWorkload` turns the parsed values into a Workload; `qualityProblems` lists everything wrong
  * with them so the run command can report it together with its other problems before anything is sent.
+ * The output cap is the run command's `--max-tokens` (values.maxTokens), 512 when absent.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError, type Problem } from '../../core/errors.js';
 import { camelKey, type OptionDef, OptionValueError } from '../option.js';
 import { type Workload } from '../../workloads/workload.js';
 import { gsm8kWorkload } from '../../workloads/gsm8k.js';
 import { jsonlWorkload, SCORINGS, type Scoring } from '../../workloads/jsonl-dataset.js';
+import { type PerplexityRequest } from '../../quality/perplexity.js';
 
 const GROUP = 'Quality';
 
@@ -37,7 +41,6 @@ export const QUALITY_OPTIONS: readonly OptionDef[] = [
   { name: 'dataset-limit', kind: 'int', placeholder: 'N', parse: positiveInt, group: GROUP, description: 'Use only the first N items (after worked examples are taken out).' },
   { name: 'shots', kind: 'int', placeholder: 'K', default: 0, parse: nonNegativeInt, group: GROUP, description: 'Worked examples before each question (0 = zero-shot). Taken from --shots-path, else the first K items of the dataset, which are then not scored.' },
   { name: 'shots-path', kind: 'string', placeholder: 'FILE', group: GROUP, description: 'JSONL file (same format as the dataset) the --shots worked examples are taken from.' },
-  { name: 'max-tokens', kind: 'int', placeholder: 'N', parse: positiveInt, defaultText: `${DEFAULT_DATASET_MAX_TOKENS} for datasets`, group: GROUP, description: 'Cap on output tokens per dataset request; outputs otherwise keep their natural length.' },
   { name: 'prompt-field', kind: 'string', placeholder: 'NAME', default: 'question', group: GROUP, description: 'With --dataset jsonl: the field holding the prompt (dotted paths such as input.text work).' },
   { name: 'answer-field', kind: 'string', placeholder: 'NAME', default: 'answer', group: GROUP, description: 'With --dataset jsonl: the field holding the gold answer.' },
   { name: 'scoring', kind: 'string', choices: SCORINGS, placeholder: 'exact|number', default: 'exact', group: GROUP, description: 'With --dataset jsonl: exact (trimmed string equality) or number (final number of the output, as for GSM8K).' },
@@ -89,16 +92,16 @@ function kebab(key: string): string {
  * The dataset workload the flags ask for, or null when no --dataset was given.
  * Throws UsageError with every problem (see qualityProblems) when the flags don't fit together.
  */
-export function createQualityWorkload(values: Record<string, unknown>, explicit: ReadonlySet<string> = explicitOf(values)): Workload | null {
+export function createQualityWorkload(values: Record<string, unknown>, explicit: ReadonlySet<string> = explicitOf(values), cwd: string = process.cwd()): Workload | null {
   const problems = qualityProblems(values, explicit);
   if (problems.length) throw new UsageError(problems);
   const dataset = values.dataset as DatasetName | undefined;
   if (!dataset) return null;
   const common = {
-    path: values.datasetPath as string,
+    path: resolve(cwd, values.datasetPath as string),
     limit: (values.datasetLimit as number | undefined) ?? null,
     shots: (values.shots as number | undefined) ?? 0,
-    shotsPath: (values.shotsPath as string | undefined) ?? null,
+    shotsPath: typeof values.shotsPath === 'string' ? resolve(cwd, values.shotsPath) : null,
     maxTokens: (values.maxTokens as number | undefined) ?? DEFAULT_DATASET_MAX_TOKENS,
   };
   if (dataset === 'gsm8k') return gsm8kWorkload(common);
@@ -110,16 +113,29 @@ export function createQualityWorkload(values: Record<string, unknown>, explicit:
   });
 }
 
-export interface PerplexityRequest {
-  path: string;
-  /** null: DEFAULT_PERPLEXITY_WINDOW capped at the scorer's context. */
-  window: number | null;
-  /** null: equal to the window. */
-  stride: number | null;
+/**
+ * How many items a --dataset run will score (after worked examples and --dataset-limit), counted from the
+ * file's non-blank lines without parsing them, so the run can size its requests before anything is sent.
+ * An unreadable file is reported as a problem here; malformed lines are reported when the workload loads.
+ */
+export function datasetItemCount(values: Record<string, unknown>, cwd: string, problems: Problem[]): number | null {
+  if (!values.dataset || typeof values.datasetPath !== 'string') return null;
+  const path = resolve(cwd, values.datasetPath);
+  let lines: number;
+  try {
+    lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+  } catch (e) {
+    problems.push({ where: '--dataset-path', message: `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'give the path of a local JSONL file; llmbench never downloads datasets' });
+    return null;
+  }
+  const shots = (values.shots as number | undefined) ?? 0;
+  const scored = typeof values.shotsPath === 'string' ? lines : lines - shots;
+  const limit = values.datasetLimit as number | undefined;
+  return Math.max(0, limit !== undefined ? Math.min(limit, scored) : scored);
 }
 
-/** The perplexity the flags ask for, or null without --perplexity. */
-export function perplexityRequest(values: Record<string, unknown>): PerplexityRequest | null {
+/** The perplexity the flags ask for, or null without --perplexity (the path resolved against `cwd`). */
+export function perplexityRequest(values: Record<string, unknown>, cwd: string = process.cwd()): PerplexityRequest | null {
   if (typeof values.perplexity !== 'string') return null;
-  return { path: values.perplexity, window: (values.perplexityWindow as number | undefined) ?? null, stride: (values.perplexityStride as number | undefined) ?? null };
+  return { path: resolve(cwd, values.perplexity), window: (values.perplexityWindow as number | undefined) ?? null, stride: (values.perplexityStride as number | undefined) ?? null };
 }
