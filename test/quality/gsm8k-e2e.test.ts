@@ -7,39 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { createQualityWorkload } from '../../src/cli/options/quality.js';
 import { accuracySummary, wilsonInterval } from '../../src/quality/accuracy.js';
-import { parseGsm8kGold } from '../../src/quality/extract.js';
+import { indexOf, isWrong, reply } from './gsm8k-replies.js';
 import { type ChatMessage } from '../../src/core/chat.js';
 
 const GSM8K = '../shared/datasets/gsm8k/test.jsonl';
-const rows = readFileSync(GSM8K, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { question: string; answer: string });
-const indexOf = new Map(rows.map((r, i) => [r.question, i]));
-
-const commas = (g: string) => g.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-
-/** How a model might write answer v; every one of them must be read as v. */
-const FORMATS: Array<(v: string) => string> = [
-  (v) => `Let's compute step by step.\nFirst 16 - 3 - 4 = 9.\n#### ${v}`,
-  (v) => `Adding everything up, 12 + 30 = 42 items in total, so the answer is ${commas(v)}.`,
-  (v) => `We have $3 \\times 4 = 12$.\n\nTherefore:\n$$\\boxed{${v}}$$`,
-  (v) => `**Step 1:** count the items (7).\n**Step 2:** multiply.\n\nSo the result is **$${commas(v)}**.`,
-  (v) => `<think>Maybe it is 12345? Let me re-check the arithmetic.</think>\nShe ends up with ${v} dollars.`,
-  (v) => `Final answer: ${v}.00`,
-  (v) => `After 2 weeks and 3 days the total comes to ${commas(v)}!`,
-  (v) => `**Answer:** ${v}`,
-];
-
-/** Item k is answered wrongly when k % 4 === 3: as value+1, except every 8th, which gives no number at all. */
-const isWrong = (k: number) => k % 4 === 3;
-function reply(k: number): { text: string; expected: string | null } {
-  const gold = parseGsm8kGold(rows[k]!.answer)!;
-  if (!isWrong(k)) return { text: FORMATS[k % FORMATS.length]!(gold), expected: gold };
-  if (k % 8 === 7) return { text: 'I am not able to solve this problem.', expected: null };
-  const wrong = String(Number(gold) + 1);
-  return { text: `At first I got ${gold}, but rechecking:\n${FORMATS[(k + 1) % FORMATS.length]!(wrong)}`, expected: wrong };
-}
 
 async function scriptedServer() {
   const seen: Array<{ path: string; max_tokens: unknown }> = [];

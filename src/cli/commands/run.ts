@@ -206,7 +206,7 @@ export function scenarioSummaryTable(r: RunResult): Table {
       ttft_p90: s.metrics.ttft_ms?.p90,
       tpot_p50: s.metrics.tpot_ms?.p50,
       e2e_p50: s.metrics.e2e_ms?.p50,
-      ...(quality ? { accuracy: s.summary.accuracy, accuracy_ci95: s.summary.accuracy_ci95 ? `${s.summary.accuracy_ci95[0].toFixed(3)}–${s.summary.accuracy_ci95[1].toFixed(3)}` : null, perplexity: s.summary.perplexity } : {}),
+      ...(quality ? { accuracy: s.summary.accuracy, accuracy_ci95: s.summary.accuracy_ci95 ? `${s.summary.accuracy_ci95[0].toFixed(3)}–${s.summary.accuracy_ci95[1].toFixed(3)}` : null, perplexity: typeof s.summary.perplexity === 'number' ? s.summary.perplexity.toFixed(4) : null } : {}),
     })),
   };
 }
