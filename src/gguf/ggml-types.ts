@@ -1,7 +1,9 @@
 /**
  * GGML tensor types as stored in GGUF files: numeric id, name, elements per block and bytes per block.
  * Bytes for a tensor of n elements = n / block_size * type_size (n is a multiple of block_size).
- * Figures from ggml's type traits (ggml/src/ggml.c, type_traits[]).
+ * Figures from ggml's type traits (ggml/src/ggml.c, type_traits[]), checked row by row against sizeof(block_*) of
+ * ggml/src/ggml-common.h compiled from the llama.cpp release bundled with node-llama-cpp (commit 80fb11a). Ids 4, 5
+ * and 31-33, 36-38 were removed from ggml and are not valid in GGUF files.
  */
 export interface GgmlType {
   id: number;
@@ -43,6 +45,10 @@ export const GGML_TYPES: readonly GgmlType[] = [
   { id: 34, name: 'TQ1_0', blockSize: 256, typeSize: 54 },
   { id: 35, name: 'TQ2_0', blockSize: 256, typeSize: 66 },
   { id: 39, name: 'MXFP4', blockSize: 32, typeSize: 17 },
+  // Newer types (same bundled source): NVFP4 packs 4 sub-blocks of 16 with E4M3 scales; Q1_0 / Q2_0 are 1- and 2-bit.
+  { id: 40, name: 'NVFP4', blockSize: 64, typeSize: 36 },
+  { id: 41, name: 'Q1_0', blockSize: 128, typeSize: 18 },
+  { id: 42, name: 'Q2_0', blockSize: 64, typeSize: 18 },
 ];
 
 const BY_ID = new Map(GGML_TYPES.map((t) => [t.id, t]));
@@ -60,3 +66,20 @@ export function ggmlTypeByName(name: string): GgmlType | undefined {
 export function tensorBytes(type: GgmlType, elements: number): number {
   return (elements / type.blockSize) * type.typeSize;
 }
+
+/** Bits per weight of a type (Q4_K: 144 B per 256 = 4.5). */
+export function bitsPerWeight(type: GgmlType): number {
+  return (type.typeSize * 8) / type.blockSize;
+}
+
+/**
+ * `general.file_type` values (llama.cpp `enum llama_ftype`, include/llama.h). The name is the quantization a file
+ * was made with; mixes (`_S/_M/_L`) store some tensors at a higher type, so the tensor table is the real truth.
+ */
+export const LLAMA_FTYPES: Readonly<Record<number, string>> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M',
+  13: 'Q3_K_L', 14: 'Q4_K_S', 15: 'Q4_K_M', 16: 'Q5_K_S', 17: 'Q5_K_M', 18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS',
+  21: 'Q2_K_S', 22: 'IQ3_XS', 23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M', 28: 'IQ2_S',
+  29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16', 36: 'TQ1_0', 37: 'TQ2_0', 38: 'MXFP4_MOE', 39: 'NVFP4',
+  40: 'Q1_0', 41: 'Q2_0',
+};

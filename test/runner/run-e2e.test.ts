@@ -178,3 +178,37 @@ test('--repeat keeps each repeat\'s summary and the spread across repeats', asyn
   assert.deepEqual(sc.repeats!.map((x) => [x.repeat, x.summary.requests_ok]), [[0, 2], [1, 2], [2, 2]]);
   assert.equal(sc.repeat_spread!.output_token_throughput!.n, 3);
 });
+
+test('results.json and every requests.jsonl line follow the published JSON Schemas', async () => {
+  const { validate } = await import('../support/json-schema.js');
+  const resultsSchema = JSON.parse(readFileSync('docs/results.schema.json', 'utf8'));
+  const requestsSchema = JSON.parse(readFileSync('docs/requests.schema.json', 'utf8'));
+  const s = await server({ itlMs: 1, tokenIds: true, chunkTokens: 2, reasoningTokens: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '6', '--requests', '3', '--repeat', '2', '--percentiles', '95,99.9', '--slo', 'ttft:1s', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  assert.deepEqual(validate(resultsSchema, result), []);
+  for (const rec of records) assert.deepEqual(validate(requestsSchema, rec), []);
+  // Multi-token chunks: 6 tokens in 3 content chunks of 2, plus one reasoning chunk without ids.
+  assert.equal(records[0]!.output_tokens, 6);
+  assert.equal(records[0]!.chunk_tokens, null);
+  assert.equal(typeof result.scenarios[0]!.metrics.ttft_ms!['p99.9'], 'number');
+  assert.equal(records[0]!.ttfo_ms! > records[0]!.ttft_ms!, true);
+  assert.equal(result.scenarios[0]!.summary.good_requests, 6);
+});
+
+test('without a tokenize endpoint, prompt sizes are calibrated from usage.prompt_tokens and input_tokens is the server\'s count', async () => {
+  const s = await server({ itlMs: 1 }, { tokenize: false });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '60', '--output-tokens', '2', '--requests', '3', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  const w = result.scenarios[0]!.workload as { note: string; tokenizer: string | null };
+  assert.equal(w.tokenizer, null);
+  assert.match(w.note, /calibrated from the server's usage.prompt_tokens \(1\.000 tokens per word \+ 2\.0\)/);
+  for (const rec of records) {
+    assert.equal(rec.input_tokens_source, 'usage');
+    assert.ok(Math.abs(rec.input_tokens! - 60) <= 2, `input ${rec.input_tokens}`);
+  }
+});

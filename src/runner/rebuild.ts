@@ -1,0 +1,56 @@
+/**
+ * Rebuilds results.json from requests.jsonl after a hard crash (kill -9, power loss): the first results.json
+ * written at the start holds the configuration and the scenario plan, and requests.jsonl holds every request
+ * that finished; summaries are derived from those exactly as at the end of a normal run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { type RequestRecord } from '../core/record.js';
+import { type RunResult, type ScenarioResult } from '../core/result.js';
+import { summarizeScenario, type Slo } from '../metrics/summarize.js';
+import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
+
+export function readRecords(path: string): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as RequestRecord);
+    } catch {
+      // A crash can cut the last line short: everything before it is intact.
+    }
+  }
+  return out;
+}
+
+export function rebuildResult(dir: string): RunResult {
+  const resultsPath = join(dir, 'results.json');
+  const requestsPath = join(dir, 'requests.jsonl');
+  if (!existsSync(resultsPath) || !existsSync(requestsPath)) throw new UsageError([{ where: dir, message: 'is not an llmbench result folder (needs results.json and requests.jsonl)' }]);
+  const base = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResult;
+  const records = readRecords(requestsPath);
+  const plan = (base.plan as Array<{ id: string; dims: ScenarioResult['dims']; load: LoadSpec }> | undefined) ?? [];
+  const cfg = base.config as { percentiles?: number[]; slo?: Slo };
+  const done = new Map(base.scenarios.map((s) => [s.id, s]));
+  const scenarios: ScenarioResult[] = [];
+  for (const p of plan) {
+    const rs = records.filter((r) => r.scenario_id === p.id);
+    if (!rs.length) continue;
+    const prev = done.get(p.id);
+    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? rs.filter((r) => !r.warmup && r.repeat === 0).length : null;
+    const stats = summarizeScenario(rs, { percentiles: cfg.percentiles ?? [], slo: cfg.slo ?? null, concurrency });
+    const measured = rs.filter((r) => !r.warmup);
+    scenarios.push({
+      ...(prev ?? {}),
+      id: p.id,
+      dims: p.dims,
+      workload: prev?.workload ?? {},
+      load: prev?.load ?? { ...p.load, description: describeLoad(p.load) },
+      status: prev?.status ?? (measured.some((r) => r.status === 'ok') ? 'interrupted' : 'failed'),
+      ...stats,
+      warnings: [...(prev?.warnings ?? []), ...(prev ? [] : [{ code: 'REBUILT', message: 'rebuilt from requests.jsonl after the run stopped early' }])],
+    });
+  }
+  return { ...base, scenarios, interrupted: base.finished_at === null ? true : base.interrupted, rebuilt_at: new Date().toISOString() };
+}
