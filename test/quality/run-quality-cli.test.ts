@@ -11,6 +11,7 @@ import { type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli, tempDir } from '../support/cli.js';
+import { validate } from '../support/json-schema.js';
 import { wilsonInterval } from '../../src/quality/accuracy.js';
 import { type ChatMessage } from '../../src/core/chat.js';
 import { type RequestRecord } from '../../src/core/record.js';
@@ -97,6 +98,10 @@ test('llmbench run --dataset gsm8k --perplexity: exact accuracy, answers and per
 
     const records = readFileSync(join(resultsDir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RequestRecord);
     assert.equal(records.length, 24);
+    // both files still follow the published JSON Schemas with the quality fields in them
+    assert.deepEqual(validate(JSON.parse(readFileSync('docs/results.schema.json', 'utf8')), result), []);
+    const requestsSchema = JSON.parse(readFileSync('docs/requests.schema.json', 'utf8'));
+    for (const r of records) assert.deepEqual(validate(requestsSchema, r), []);
     const byIndex = [...records].sort((a, b) => a.index - b.index);
     for (const r of byIndex) {
       assert.deepEqual(r.answer, { extracted: reply(r.index).expected, gold: reply(r.index).gold, correct: !isWrong(r.index) }, `request ${r.index}`);
