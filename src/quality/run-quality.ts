@@ -28,3 +28,12 @@ export function addQuality(scenario: ScenarioResult, records: readonly RequestRe
   const detail = qualityDetail(records, perplexity);
   if (detail) scenario.quality = detail;
 }
+
+/**
+ * After results.json is rebuilt from requests.jsonl (src/runner/rebuild.ts): accuracy is derived again from the
+ * records' answers; perplexity, which no request carries, is kept from the scenario as last saved.
+ */
+export function restoreQuality(scenario: ScenarioResult, records: readonly RequestRecord[], saved: ScenarioResult | undefined): void {
+  const perplexity = ((saved?.quality as { perplexity?: PerplexityResult | null } | undefined)?.perplexity) ?? null;
+  if (perplexity || records.some((r) => r.answer)) addQuality(scenario, records, perplexity);
+}

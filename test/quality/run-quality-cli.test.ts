@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli, tempDir } from '../support/cli.js';
 import { validate } from '../support/json-schema.js';
+import { rebuildResult } from '../../src/runner/rebuild.js';
 import { wilsonInterval } from '../../src/quality/accuracy.js';
 import { type ChatMessage } from '../../src/core/chat.js';
 import { type RequestRecord } from '../../src/core/record.js';
@@ -106,6 +107,11 @@ test('llmbench run --dataset gsm8k --perplexity: exact accuracy, answers and per
     for (const r of byIndex) {
       assert.deepEqual(r.answer, { extracted: reply(r.index).expected, gold: reply(r.index).gold, correct: !isWrong(r.index) }, `request ${r.index}`);
     }
+    // a results.json rebuilt from requests.jsonl keeps the accuracy (derived again) and the perplexity
+    const rebuilt = rebuildResult(resultsDir).scenarios[0]!;
+    assert.equal(rebuilt.summary.accuracy, 0.75);
+    assert.deepEqual(rebuilt.summary.accuracy_ci95, wilsonInterval(18, 24));
+    assert.equal(rebuilt.summary.perplexity, s.summary.perplexity);
     // the summary table shows the quality columns
     assert.match(res.stdout, /accuracy/);
     assert.match(res.stdout, /0\.750  0\.551–0\.880  +3\.0042\n/);
