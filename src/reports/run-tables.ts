@@ -72,8 +72,8 @@ export function summaryTable(r: RunResult): Table {
     { key: 'e2e_ms_p50', title: 'E2E p50 (ms)', align: 'right' },
     { key: 'goodput', title: 'goodput (req/s)', align: 'right' },
   ];
-  if (hasAcc) columns.push({ key: 'accuracy', title: 'accuracy', align: 'right', decimals: 4 });
-  if (hasPpl) columns.push({ key: 'perplexity', title: 'perplexity', align: 'right' });
+  if (hasAcc) columns.push({ key: 'accuracy', title: 'accuracy', align: 'right', decimals: 4 }, { key: 'accuracy_ci95', title: 'accuracy 95% CI', align: 'right' });
+  if (hasPpl) columns.push({ key: 'perplexity', title: 'perplexity', align: 'right', decimals: 4 });
   const rows = r.scenarios.map((s) => {
     const row: Record<string, Cell> = {
       scenario: s.id,
@@ -89,7 +89,11 @@ export function summaryTable(r: RunResult): Table {
       e2e_ms_p50: stat(s, 'e2e_ms', 'p50'),
       goodput: s.summary.goodput,
     };
-    if (hasAcc) row.accuracy = num(s.summary.accuracy);
+    if (hasAcc) {
+      row.accuracy = num(s.summary.accuracy);
+      const ci = s.summary.accuracy_ci95;
+      row.accuracy_ci95 = Array.isArray(ci) ? `${ci[0].toFixed(4)}–${ci[1].toFixed(4)}` : null;
+    }
     if (hasPpl) row.perplexity = num(s.summary.perplexity);
     return row;
   });

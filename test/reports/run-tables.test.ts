@@ -45,10 +45,10 @@ test('summary table: one row per scenario; quality columns only when measured', 
       'in8_out4_c4,2,1,29.19708,116.788321,350.364964,24,27.2,13,13.4,63,\n',
   );
   const b = summaryTable(loadFixture('b').result);
-  assert.deepEqual(b.columns.slice(-2).map((c) => c.key), ['accuracy', 'perplexity']);
+  assert.deepEqual(b.columns.slice(-3).map((c) => c.key), ['accuracy', 'accuracy_ci95', 'perplexity']);
   assert.equal(b.title, 'summary faster (20261123-110000-bbbb · stories260K)');
   assert.equal(
     renderTerminal(b).split('\n')[4],
-    'in8_out4_c4   3       0  42.86     171.43       514.29             26          32.40             11          11.80            59              n/a    0.5000       12.50',
+    'in8_out4_c4   3       0  42.86     171.43       514.29             26          32.40             11          11.80            59              n/a    0.5000    0.3000–0.7000     12.5000',
   );
 });

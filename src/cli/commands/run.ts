@@ -21,10 +21,15 @@ import { renderTable } from '../../reports/table.js';
 import { scenarioTable, summaryTable } from '../../reports/run-tables.js';
 import { FORMAT_OPTIONS, REPORT_RUN_OPTIONS, resolveFormat } from '../options/report.js';
 import { afterRun } from '../after-run.js';
+import { QUALITY_OPTIONS, createQualityWorkload, datasetItemCount, perplexityRequest, qualityProblems } from '../options/quality.js';
+import { addQuality, measurePerplexity } from '../../quality/run-quality.js';
+import { type PerplexityResult } from '../../quality/perplexity.js';
+import { type Target } from '../../targets/target.js';
 
 export const RUN_OPTIONS = [
   ...TARGET_OPTIONS,
   ...WORKLOAD_OPTIONS,
+  ...QUALITY_OPTIONS,
   ...LOAD_OPTIONS,
   ...OUTPUT_OPTIONS,
   // On run, JSON output means results.json itself on stdout (progress and tables then go to stderr).
@@ -81,8 +86,19 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   let outputs: LengthSpec[] = v.outputTokens ?? [];
   const prompts: string | undefined = v.prompts;
   if (prompts && inputs.length) problems.push({ where: '--prompts', message: 'cannot be combined with --input-tokens', hint: 'use one workload per run' });
+  // Quality (docs/quality.md): a --dataset replaces the synthetic/prompt-file workload; --perplexity adds to any.
+  problems.push(...qualityProblems(v, args.explicit));
+  if (v.dataset) {
+    for (const [flag, set] of [['--prompts', prompts], ['--input-tokens', inputs.length], ['--output-tokens', outputs.length]] as const) {
+      if (set) problems.push({ where: flag, message: 'cannot be combined with --dataset', hint: 'a dataset brings its own prompts; outputs keep their natural length, capped with --max-tokens' });
+    }
+  }
+  const pplRequest = perplexityRequest(v, io.cwd);
   const workloads: Variant<WorkloadVariantValue>[] = [];
-  if (prompts) {
+  if (v.dataset) {
+    const count = datasetItemCount(v, io.cwd, problems);
+    workloads.push({ dims: { dataset: v.dataset }, value: { make: () => createQualityWorkload(v, args.explicit, io.cwd)!, defaultRequests: count } });
+  } else if (prompts) {
     let count: number | null = null;
     try {
       count = readPromptsFile(resolve(io.cwd, prompts)).length;
@@ -136,8 +152,18 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       throw new SetupError('LLMBENCH_ENGINE_UNAVAILABLE', 'the embedded engine is not available in this build', 'pass --target URL to benchmark a server');
     }
     const t = await openServerTarget({ url: target, api, server: 'openai', model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency });
+    if (pplRequest) {
+      // Measured once per target, before its scenarios; refused (exit 2) before any request on servers that can't.
+      try {
+        perplexities.set(t, await measurePerplexity(t, pplRequest, { headers: { ...headers, ...(v.apiKey ? { authorization: `Bearer ${v.apiKey}` } : {}) }, timeoutMs: v.timeout, signal: io.signal, log: (l) => io.stderr(`${l}\n`) }));
+      } catch (e) {
+        await t.close().catch(() => undefined);
+        throw e;
+      }
+    }
     return { target: t, tokenizer: t.tokenizer() ?? localTokenizer };
   };
+  const perplexities = new Map<Target, PerplexityResult>();
 
   return {
     config: recordedConfig(args),
@@ -159,6 +185,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     slo: (v.slo as Slo | undefined) ?? null,
     percentiles: v.percentiles ?? [],
     openTarget,
+    ...(v.dataset || pplRequest ? { enrichScenario: (s, records, opened) => addQuality(s, records, perplexities.get(opened.target) ?? null) } : {}),
   };
 }
 
