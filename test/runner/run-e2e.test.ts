@@ -215,3 +215,26 @@ test('without a tokenize endpoint, prompt sizes are calibrated from usage.prompt
     assert.ok(Math.abs(rec.input_tokens! - 60) <= 2, `input ${rec.input_tokens}`);
   }
 });
+
+test('--model-shape and --hardware give MBU/MFU per scenario; without hardware they are null with a note', async () => {
+  const s = await server({ ttftMs: 20, itlMs: 10 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '64', '--output-tokens', '8', '--requests', '2', '--model-shape', 'llama-3.1-8b', '--hardware', 'h100-sxm', '--out', join(out, 'a')]);
+  assert.equal(r.code, 0, r.stderr);
+  const a = readRun(join(out, 'a')).result.scenarios[0]!.efficiency as { mbu: number; mfu: number; hardware: string; predicted_memory_bytes: number };
+  assert.equal(a.hardware, 'NVIDIA H100 SXM 80GB');
+  // ~16 GB of bf16 weights read per ~10 ms decode step on a 3.35 TB/s device: MBU about 0.48.
+  assert.ok(a.mbu > 0.3 && a.mbu < 0.6, `mbu ${a.mbu}`);
+  assert.ok(a.mfu > 0 && a.mfu < 1, `mfu ${a.mfu}`);
+  assert.ok(a.predicted_memory_bytes > 16e9);
+  const r2 = await runCli(['run', '--target', s.url, '--input-tokens', '64', '--output-tokens', '8', '--requests', '1', '--model-shape', 'llama-3.1-8b', '--out', join(out, 'b')]);
+  assert.equal(r2.code, 0, r2.stderr);
+  const b = readRun(join(out, 'b')).result.scenarios[0]!.efficiency as { mbu: null; mfu: null; note: string };
+  assert.equal(b.mbu, null);
+  assert.equal(b.mfu, null);
+  assert.match(b.note, /pass --hardware/);
+  const bad = await runCli(['run', '--target', s.url, '--hardware', 'potato', '--model-shape', 'nope']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--hardware/);
+  assert.match(bad.stderr, /--model-shape/);
+});

@@ -25,6 +25,11 @@ import { QUALITY_OPTIONS, createQualityWorkload, datasetItemCount, perplexityReq
 import { addQuality, measurePerplexity } from '../../quality/run-quality.js';
 import { type PerplexityResult } from '../../quality/perplexity.js';
 import { type Target } from '../../targets/target.js';
+import { HARDWARE_OPTION } from '../options/estimate.js';
+import { resolveHardware, type HardwareSpec } from '../../estimate/efficiency.js';
+import { type ModelShape } from '../../estimate/shape.js';
+import { loadModelShape } from './estimate.js';
+import { addEfficiency } from '../../runner/efficiency.js';
 
 export const RUN_OPTIONS = [
   ...TARGET_OPTIONS,
@@ -35,6 +40,8 @@ export const RUN_OPTIONS = [
   // On run, JSON output means results.json itself on stdout (progress and tables then go to stderr).
   ...FORMAT_OPTIONS.map((o) => (o.name === 'json' ? { ...o, description: 'same as --format json: print results.json to stdout and nothing else (progress and tables go to stderr)' } : o)),
   ...REPORT_RUN_OPTIONS,
+  HARDWARE_OPTION,
+  { name: 'model-shape', kind: 'string' as const, placeholder: 'PATH|PRESET', group: 'Hardware', description: "the served model's shape for MBU/MFU and predicted memory: a config.json, a .gguf or a preset name (the embedded engine reads its GGUF itself)" },
 ];
 
 function parseHeaders(list: string[], problems: Problem[]): Record<string, string> {
@@ -137,6 +144,25 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   if (v.duration !== undefined && v.batch) problems.push({ where: '--duration', message: 'cannot be combined with --batch', hint: 'a batch is a fixed number of requests: use --requests' });
   if (v.arrival && !rates.length && args.explicit.has('arrival')) problems.push({ where: '--arrival', message: 'only applies to --rate' });
 
+  let hardware: HardwareSpec | null = null;
+  if (v.hardware) {
+    try {
+      hardware = resolveHardware(v.hardware);
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.problems.map((p) => ({ ...p, where: p.where || '--hardware' })));
+      else throw e;
+    }
+  }
+  let servedShape: ModelShape | null = null;
+  if (v.modelShape) {
+    try {
+      servedShape = await loadModelShape(v.modelShape, io.cwd);
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.problems.map((p) => ({ ...p, where: '--model-shape' })));
+      else problems.push({ where: '--model-shape', message: (e as Error).message });
+    }
+  }
+
   if (problems.length) throw new UsageError(problems);
 
   const tokenizerPath: string | undefined = v.tokenizer;
@@ -164,6 +190,9 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     return { target: t, tokenizer: t.tokenizer() ?? localTokenizer };
   };
   const perplexities = new Map<Target, PerplexityResult>();
+  // Model shape and KV reservation per opened embedded target (from its GGUF), for MBU/MFU.
+  const shapes = new Map<Target, ModelShape>();
+  const engineReservations = new Map<Target, { reservedContext?: number; reservedSequences?: number; kvDtype?: string }>();
 
   return {
     config: recordedConfig(args),
@@ -185,7 +214,11 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     slo: (v.slo as Slo | undefined) ?? null,
     percentiles: v.percentiles ?? [],
     openTarget,
-    ...(v.dataset || pplRequest ? { enrichScenario: (s, records, opened) => addQuality(s, records, perplexities.get(opened.target) ?? null) } : {}),
+    enrichScenario: (s, records, opened) => {
+      if (v.dataset || pplRequest) addQuality(s, records, perplexities.get(opened.target) ?? null);
+      const shape = shapes.get(opened.target) ?? servedShape;
+      if (shape) addEfficiency(s, { shape, hardware, ...(engineReservations.get(opened.target) ?? {}) });
+    },
   };
 }
 
