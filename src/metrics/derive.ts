@@ -45,6 +45,7 @@ export function deriveRequest(r: RequestRecord, tokenizerSource: TokenCountSourc
 
   r.chars_per_token = r.output_tokens ? r.output_chars / r.output_tokens : null;
   r.tokens_per_s = r.e2e_ms !== null && r.e2e_ms > 0 && r.output_tokens !== null ? r.output_tokens / (r.e2e_ms / 1000) : null;
-  r.output_short = r.requested_output_tokens !== null && r.output_tokens !== null && r.status === 'ok' ? r.output_tokens < r.requested_output_tokens : null;
+  // Only an exact length that was asked for can come up short; a dataset's max_tokens cap is just a cap.
+  r.output_short = r.requested_output_tokens !== null && r.length_forced !== null && r.output_tokens !== null && r.status === 'ok' ? r.output_tokens < r.requested_output_tokens : null;
   return r;
 }

@@ -18,6 +18,8 @@ export interface Table {
   title?: string;
   columns: Column[];
   rows: Array<Record<string, Cell>>;
+  /** Lines printed under the table in terminal and Markdown renderings (CSV/JSON carry only rows). */
+  footer?: string[];
 }
 
 export type TableFormat = 'table' | 'md' | 'csv' | 'json';
@@ -69,6 +71,7 @@ export function renderTerminal(t: Table): string {
   out.push(line(t.columns.map((c) => c.title)));
   out.push(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of cells) out.push(line(row));
+  if (t.footer?.length) out.push(...t.footer);
   return out.join('\n') + '\n';
 }
 
@@ -83,6 +86,7 @@ export function renderMarkdown(t: Table): string {
   out.push(`| ${t.columns.map((c) => mdCell(c.title)).join(' | ')} |`);
   out.push(`|${right.map((r) => (r ? ':---:' : ':---')).map((s, i) => (right[i] ? '---:' : s)).join('|')}|`);
   for (const r of t.rows) out.push(`| ${t.columns.map((c) => mdCell(cellText(r[c.key], c))).join(' | ')} |`);
+  if (t.footer?.length) out.push('', ...t.footer.map(mdCell));
   return out.join('\n') + '\n';
 }
 

@@ -55,11 +55,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Promise<ScenarioRun> {
   const records: RequestRecord[] = [];
   const windows: ScenarioRun['windows'] = [];
-  const hardAbort = new AbortController();
+  // In-flight requests, so an interrupt's grace period can end them all with one timer (not one listener each).
+  const inflightControllers = new Set<AbortController>();
   let interrupted = ctx.signal.aborted;
   const onInterrupt = () => {
     interrupted = true;
-    setTimeout(() => hardAbort.abort('aborted'), ctx.graceMs).unref();
+    setTimeout(() => {
+      for (const c of inflightControllers) c.abort('aborted');
+    }, ctx.graceMs).unref();
   };
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
 
@@ -86,8 +89,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       extra_body: plan.extraBody,
     };
     const ac = new AbortController();
-    const onHard = () => ac.abort('aborted');
-    hardAbort.signal.addEventListener('abort', onHard, { once: true });
+    inflightControllers.add(ac);
     const timer = setTimeout(() => ac.abort('timeout'), plan.timeoutMs);
     rec.markSent();
     try {
@@ -96,7 +98,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       rec.fail(e);
     } finally {
       clearTimeout(timer);
-      hardAbort.signal.removeEventListener('abort', onHard);
+      inflightControllers.delete(ac);
     }
     const r = await rec.finalize(ctx.tokenizer);
     if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, rec.outputText());

@@ -10,6 +10,7 @@ import { type RequestRecord } from '../core/record.js';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
 import { summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
+import { restoreQuality } from '../quality/run-quality.js';
 
 export function readRecords(path: string): RequestRecord[] {
   const out: RequestRecord[] = [];
@@ -41,7 +42,7 @@ export function rebuildResult(dir: string): RunResult {
     const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? rs.filter((r) => !r.warmup && r.repeat === 0).length : null;
     const stats = summarizeScenario(rs, { percentiles: cfg.percentiles ?? [], slo: cfg.slo ?? null, concurrency });
     const measured = rs.filter((r) => !r.warmup);
-    scenarios.push({
+    const scenario: ScenarioResult = {
       ...(prev ?? {}),
       id: p.id,
       dims: p.dims,
@@ -50,7 +51,9 @@ export function rebuildResult(dir: string): RunResult {
       status: prev?.status ?? (measured.some((r) => r.status === 'ok') ? 'interrupted' : 'failed'),
       ...stats,
       warnings: [...(prev?.warnings ?? []), ...(prev ? [] : [{ code: 'REBUILT', message: 'rebuilt from requests.jsonl after the run stopped early' }])],
-    });
+    };
+    restoreQuality(scenario, rs, prev);
+    scenarios.push(scenario);
   }
   return { ...base, scenarios, interrupted: base.finished_at === null ? true : base.interrupted, rebuilt_at: new Date().toISOString() };
 }

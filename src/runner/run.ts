@@ -15,7 +15,7 @@ import { summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { spread } from '../metrics/stats.js';
 import { describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
 import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
-import { type Workload } from '../workloads/workload.js';
+import { type PromptItem, type Workload } from '../workloads/workload.js';
 import { executeScenario } from './execute.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
@@ -181,7 +181,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
           const requests = plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
           hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
           try {
-            await workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal });
+            await workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) });
           } catch (e) {
             if (e instanceof LlmbenchError && e.exitCode === 2) throw e;
             throw e;
@@ -254,6 +254,20 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
     }
   }
   return { result, dir: out?.dir ?? '', records: allRecords, failedScenarios: failed };
+}
+
+/** One request with 1 output token, for prompt-size calibration; returns usage.prompt_tokens or null. */
+async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): Promise<number | null> {
+  let prompt: number | null = null;
+  const noop = () => undefined;
+  await target
+    .send(
+      { id: `llmbench-probe-${randomUUID()}`, messages: item.messages, prompt: item.prompt, max_tokens: 1, force_length: false, temperature: 0, seed: null, extra_body: {} },
+      { headers: noop, delta: noop, serverTimings: noop, engine: noop, finish: noop, note: noop, retry: noop, usage: (u) => void (prompt = u.prompt_tokens ?? null) },
+      AbortSignal.timeout(timeoutMs),
+    )
+    .catch(() => undefined);
+  return prompt;
 }
 
 function mostCommonError(records: RequestRecord[]): string {

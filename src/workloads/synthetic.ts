@@ -94,6 +94,8 @@ export class SyntheticWorkload implements Workload {
   private overhead: number | null = null;
   private overheadNote: string | null = null;
   private prefixText = '';
+  /** Without a tokenizer: tokens per word and fixed overhead measured from the server's usage.prompt_tokens. */
+  private calibration: { perWord: number; overhead: number } | null = null;
 
   constructor(private readonly o: SyntheticOptions) {}
 
@@ -117,7 +119,10 @@ export class SyntheticWorkload implements Workload {
     this.ctx = ctx;
     const tok = ctx.tokenizer;
     if (!tok) {
-      this.overheadNote = 'no tokenizer: prompts are sized by word count and input_tokens comes from the server usage';
+      this.calibration = ctx.probe ? await this.calibrate(ctx) : null;
+      this.overheadNote = this.calibration
+        ? `no tokenizer: prompt sizes calibrated from the server's usage.prompt_tokens (${this.calibration.perWord.toFixed(3)} tokens per word + ${this.calibration.overhead.toFixed(1)}); lengths are approximate and input_tokens is the server's count`
+        : 'no tokenizer and no usage from the server: prompts are sized at ~1.3 tokens per word; input lengths are approximate';
       return;
     }
     const probe = 'hello there general kenobi';
@@ -136,6 +141,24 @@ export class SyntheticWorkload implements Workload {
     if (this.o.input.min - (this.overhead ?? 0) - this.o.sharedPrefix < 1) {
       throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone take ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
     }
+  }
+
+  /** Two probes (10 and 110 words) give tokens per word and the template's fixed overhead. */
+  private async calibrate(ctx: WorkloadContext): Promise<{ perWord: number; overhead: number } | null> {
+    const rng = new Rng(0xca1);
+    const text = (n: number) => Array.from({ length: n }, () => WORDS[rng.int(0, WORDS.length - 1)]!).join(' ');
+    const probe = (words: number) => {
+      const content = text(words);
+      const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: 1, force_length: false };
+      if (ctx.api === 'chat') item.messages = [{ role: 'user', content }];
+      else item.prompt = content;
+      return ctx.probe!(item);
+    };
+    const a = await probe(10);
+    const b = await probe(110);
+    if (a === null || b === null || b <= a) return null;
+    const perWord = (b - a) / 100;
+    return { perWord, overhead: a - 10 * perWord };
   }
 
   async item(repeat: number, index: number): Promise<PromptItem> {
@@ -157,9 +180,11 @@ export class SyntheticWorkload implements Workload {
       if (this.prefixText) content = await fixJoin(tok, content, this.o.sharedPrefix + contentTokens);
       exact = this.overhead === null ? null : target;
     } else {
-      // ~1.3 tokens per English word; usage.prompt_tokens gives the real count afterwards.
+      // Calibrated (or ~1.3) tokens per word; usage.prompt_tokens gives the real count afterwards.
+      const perWord = this.calibration?.perWord ?? 1.3;
+      const overhead = this.calibration?.overhead ?? 0;
       const words = [salt];
-      for (let i = 0; i < Math.max(1, Math.round(target / 1.3) - 2); i++) words.push(word());
+      for (let i = 0; i < Math.max(1, Math.round((target - overhead) / perWord) - 2); i++) words.push(word());
       content = words.join(' ');
     }
     const item: PromptItem = {

@@ -27,6 +27,11 @@ export interface WorkloadContext {
   tokenizer: Tokenizer | null;
   seed: number;
   signal: AbortSignal;
+  /**
+   * Sends one tiny request (1 output token) and returns the server's usage.prompt_tokens, or null when the
+   * server reports none. Lets a workload calibrate prompt sizes when no tokenizer is available.
+   */
+  probe?(item: PromptItem): Promise<number | null>;
 }
 
 export interface Workload {

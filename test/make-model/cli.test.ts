@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
@@ -63,6 +63,21 @@ test('refusals and bad flags exit 2 with the field named, and write nothing', as
   const noDir = await cli('-o', join(dir, 'missing', 'm.gguf'));
   assert.equal(noDir.code, 2);
   assert.match(noDir.stderr, /--output: folder .*missing does not exist/);
+});
+
+test('a model folder works as --config; a file larger than the free space is refused before writing', async () => {
+  const folder = join(dir, 'hf-model');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'config.json'), JSON.stringify({ model_type: 'llama', num_hidden_layers: 1, hidden_size: 64, num_attention_heads: 2, intermediate_size: 64 }));
+  const ok = await cli('--config', folder, '-o', 'from-folder.gguf');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /llama, 1 layers, width 64, 2 heads \(2 KV, head size 32\), FFN 64, context 4096/);
+
+  // ~3.9e17 bytes: no disk has that.
+  const huge = await cli('--layers', '1000', '--hidden', '65536', '--heads', '512', '--ffn', '1000000', '-o', 'huge.gguf');
+  assert.equal(huge.code, 3);
+  assert.match(huge.stderr, /error \[LLMBENCH_DISK_FULL\]: .*huge\.gguf would take \d+\.\d\d GB but .* has \d+\.\d\d GB free/);
+  assert.equal(existsSync(join(dir, 'huge.gguf')), false);
 });
 
 test('the same command twice writes byte-identical files', async () => {

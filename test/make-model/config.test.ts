@@ -120,6 +120,9 @@ test('resolveRecipe: flags override the config, the copied tokenizer sets the vo
       ]);
       return true;
     });
+    assert.throws(() => resolveRecipe({ experts: 4, expertsUsed: 5 }), /--experts-used: must be between 1 and 4 experts \(got 5\)/);
+    assert.equal(resolveRecipe({ experts: 4 }).recipe.shape.expertsUsed, 2);
+    assert.equal(resolveRecipe({ expertsUsed: 3 }).recipe.shape.expertsUsed, 0);
     assert.throws(() => resolveRecipe({ vocab: 100, vocabFrom: '../shared/fixtures/vocab/ggml-vocab-llama-spm.gguf' }), /--vocab: 100 tokens, but .*ggml-vocab-llama-spm.gguf has 32000/);
     assert.throws(() => resolveRecipe({ vocab: 100 }), /--vocab: the built-in byte-level vocab takes 259 to 866659 tokens \(got 100\)/);
     assert.throws(() => resolveRecipe({ config: join(dir, 'nope.json') }), /--config: cannot read .*nope.json: file not found/);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { DEFAULT_MODEL_SHAPE, ensureDefaultModel, llmbenchCacheDir } from '../../src/engine/make-model/default-model.js';
 import { parameterCount } from '../../src/engine/make-model/shape.js';
+import { readMadeModelMarker } from '../../src/engine/make-model/make.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mm-default-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +29,8 @@ test('made once, then reused; a damaged cache is replaced; the file says it is r
   const md = info.metadata as unknown as Record<string, Record<string, unknown>>;
   assert.equal(md.general!.name, 'llmbench-random-l8-e512-h8-kv2-f1536-v259-f16');
   assert.equal(md.llmbench!.random_weights, true);
+  assert.deepEqual(readMadeModelMarker(first.path), { name: 'llmbench-random-l8-e512-h8-kv2-f1536-v259-f16', seed: 0, source: 'llmbench default model' });
+  assert.equal(readMadeModelMarker('../shared/fixtures/models/stories260K.gguf'), null);
 
   const bytes = readFileSync(first.path);
   const again = await ensureDefaultModel({ cacheDir });

@@ -89,6 +89,20 @@ test('llama-bench measures a made model and counts its parameters as make-model 
   }
 });
 
+test('llama-bench runs a Mixtral-style MoE made model', { skip: skipUnless('llama-bench') }, async () => {
+  const moeShape = { ...shape, experts: 4, expertsUsed: 2 };
+  const path = join(dir, 'moe.gguf');
+  await makeModel(path, { shape: moeShape, dtype: 'q8_0', seed: 1, vocab: builtinVocab(259) });
+  const r = run('llama-bench', ['-m', path, '-t', '1', '-p', '16', '-n', '4', '-r', '1', '--no-warmup', '-o', 'json']);
+  assert.equal(r.code, 0, r.all);
+  const rows = JSON.parse(r.out) as Array<{ model_n_params: number; avg_ts: number }>;
+  assert.equal(rows.length, 2);
+  for (const x of rows) {
+    assert.equal(x.model_n_params, parameterCount(moeShape));
+    assert.ok(Number.isFinite(x.avg_ts) && x.avg_ts > 0);
+  }
+});
+
 test('llama-perplexity computes a finite perplexity on a made model', { skip: skipUnless('llama-perplexity') }, async () => {
   await models();
   const text = join(dir, 'text.txt');

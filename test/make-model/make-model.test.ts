@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { makeModel, type ModelRecipe } from '../../src/engine/make-model/make.js';
+import { writeGgufFile } from '../../src/engine/gguf-writer.js';
 import { completeShape } from '../../src/engine/make-model/shape.js';
 import { builtinVocab, vocabFromGguf } from '../../src/engine/make-model/vocab.js';
 import { f16BitsToF32, f32ToF16Bits, logitStd, type WeightDtype } from '../../src/engine/make-model/weights.js';
@@ -152,4 +153,15 @@ test('--vocab-from copies every tokenizer key unchanged and suppresses end/contr
   assert.equal(v.suppressed.has(32000), true);
   assert.equal(v.suppressed.has(1), true);
   assert.equal(v.suppressed.has(500), false);
+});
+
+test('--vocab-from reads any GGUF with a tokenizer (a whole model too) and refuses one without', async () => {
+  const stories = vocabFromGguf('../shared/fixtures/models/stories260K.gguf');
+  assert.equal(stories.size, 512);
+  assert.equal(stories.hasChatTemplate, false);
+  const bare = join(dir, 'bare.gguf');
+  await writeGgufFile(bare, [['general.architecture', { type: 'string', value: 'llama' }]], []);
+  assert.throws(() => vocabFromGguf(bare), /--vocab-from: .*bare\.gguf has no tokenizer \(tokenizer\.ggml\.model and tokenizer\.ggml\.tokens are missing\)/);
+  writeFileSync(bare, readFileSync(bare).subarray(0, 30));
+  assert.throws(() => vocabFromGguf(bare), /--vocab-from: cannot read .*bare\.gguf: file ends inside the metadata/);
 });

@@ -31,7 +31,8 @@ test('per-request: TTFT, E2E, TPOT = (E2E − TTFT)/(n − 1), max and last gap,
 });
 
 test('a one-token answer has no TPOT (null, never 0); a short output is flagged', () => {
-  const r = rec({ sent_at: 0, chunk_times: [10], requested_output_tokens: 5 });
+  const r = rec({ sent_at: 0, chunk_times: [10], requested_output_tokens: 5, length_forced: true });
+  assert.equal(rec({ sent_at: 0, chunk_times: [10], requested_output_tokens: 5 }).output_short, null);
   assert.equal(r.tpot_ms, null);
   assert.equal(r.max_itl_ms, null);
   assert.equal(r.output_short, true);

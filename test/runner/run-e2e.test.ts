@@ -29,7 +29,7 @@ function readRun(out: string): { dir: string; result: RunResult; records: Reques
 test('a grid of exact-length scenarios against a scripted server: counts, ids, timings and sources', async () => {
   const s = await server({ ttftMs: 30, itlMs: 4 });
   const out = tempDir();
-  const r = await runCli(['run', '--target', `${s.url}/v1`, '--input-tokens', '12,20', '--output-tokens', '6', '--requests', '3', '-c', '1,2', '--out', out, '--name', 'grid']);
+  const r = await runCli(['run', '--target', `${s.url}/v1`, '--input-tokens', '12,20', '--output-tokens', '6', '--requests', '3', '-c', '1,2', '--out', out, '--name', 'grid'], { report: true });
   assert.equal(r.code, 0, r.stderr);
   const { dir, result, records } = readRun(out);
   assert.match(dir, /grid_scripted-model_\d{8}_\d{6}$/);
@@ -59,6 +59,9 @@ test('a grid of exact-length scenarios against a scripted server: counts, ids, t
   assert.equal(bodies[0]!.min_tokens, 6);
   assert.equal(new Set(bodies.map((b) => JSON.stringify(b.messages))).size, bodies.length);
   assert.match(r.stdout, /in20_out6_c2/);
+  // By default the run also writes its report and records itself in the history.
+  assert.ok(readdirSync(dir).includes('report.html'));
+  assert.match(r.stderr, /history id: /);
 });
 
 test('failures are recorded with their reason and the run goes on (exit 0)', async () => {
@@ -196,4 +199,42 @@ test('results.json and every requests.jsonl line follow the published JSON Schem
   assert.equal(typeof result.scenarios[0]!.metrics.ttft_ms!['p99.9'], 'number');
   assert.equal(records[0]!.ttfo_ms! > records[0]!.ttft_ms!, true);
   assert.equal(result.scenarios[0]!.summary.good_requests, 6);
+});
+
+test('without a tokenize endpoint, prompt sizes are calibrated from usage.prompt_tokens and input_tokens is the server\'s count', async () => {
+  const s = await server({ itlMs: 1 }, { tokenize: false });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '60', '--output-tokens', '2', '--requests', '3', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  const w = result.scenarios[0]!.workload as { note: string; tokenizer: string | null };
+  assert.equal(w.tokenizer, null);
+  assert.match(w.note, /calibrated from the server's usage.prompt_tokens \(1\.000 tokens per word \+ 2\.0\)/);
+  for (const rec of records) {
+    assert.equal(rec.input_tokens_source, 'usage');
+    assert.ok(Math.abs(rec.input_tokens! - 60) <= 2, `input ${rec.input_tokens}`);
+  }
+});
+
+test('--model-shape and --hardware give MBU/MFU per scenario; without hardware they are null with a note', async () => {
+  const s = await server({ ttftMs: 20, itlMs: 10 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '64', '--output-tokens', '8', '--requests', '2', '--model-shape', 'llama-3.1-8b', '--hardware', 'h100-sxm', '--out', join(out, 'a')]);
+  assert.equal(r.code, 0, r.stderr);
+  const a = readRun(join(out, 'a')).result.scenarios[0]!.efficiency as { mbu: number; mfu: number; hardware: string; predicted_memory_bytes: number };
+  assert.equal(a.hardware, 'NVIDIA H100 SXM 80GB');
+  // ~16 GB of bf16 weights read per ~10 ms decode step on a 3.35 TB/s device: MBU about 0.48.
+  assert.ok(a.mbu > 0.3 && a.mbu < 0.6, `mbu ${a.mbu}`);
+  assert.ok(a.mfu > 0 && a.mfu < 1, `mfu ${a.mfu}`);
+  assert.ok(a.predicted_memory_bytes > 16e9);
+  const r2 = await runCli(['run', '--target', s.url, '--input-tokens', '64', '--output-tokens', '8', '--requests', '1', '--model-shape', 'llama-3.1-8b', '--out', join(out, 'b')]);
+  assert.equal(r2.code, 0, r2.stderr);
+  const b = readRun(join(out, 'b')).result.scenarios[0]!.efficiency as { mbu: null; mfu: null; note: string };
+  assert.equal(b.mbu, null);
+  assert.equal(b.mfu, null);
+  assert.match(b.note, /pass --hardware/);
+  const bad = await runCli(['run', '--target', s.url, '--hardware', 'potato', '--model-shape', 'nope']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--hardware/);
+  assert.match(bad.stderr, /--model-shape/);
 });

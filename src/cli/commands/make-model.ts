@@ -1,10 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type CommandDef } from '../command.js';
-import { UsageError } from '../../core/errors.js';
+import { SetupError, UsageError } from '../../core/errors.js';
 import { makeModelOptions } from '../options/make-model.js';
 import { resolveRecipe, type MakeModelInput } from '../../engine/make-model/recipe.js';
-import { defaultModelName, makeModel, type MadeModel } from '../../engine/make-model/make.js';
+import { defaultModelName, makeModel, modelLayout, type MadeModel } from '../../engine/make-model/make.js';
 import { type WeightDtype } from '../../engine/make-model/weights.js';
 
 function describe(m: MadeModel, seconds: number): string {
@@ -18,6 +18,16 @@ function describe(m: MadeModel, seconds: number): string {
     `  vocab ${s.vocab} (${m.vocabSource}), weights ${m.dtype}, seed ${m.seed}${extras.length ? `, ${extras.join(', ')}` : ''}`,
     '  random weights: timings measured with it are real; the text it generates is meaningless',
   ].join('\n') + '\n';
+}
+
+/** Bytes available to this user in the folder, or null when the file system can't say. */
+function freeBytes(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
 }
 
 export const makeModelCommand: CommandDef = {
@@ -49,6 +59,11 @@ export const makeModelCommand: CommandDef = {
     const dir = dirname(out);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new UsageError([{ where: '--output', message: `folder ${dir} does not exist`, hint: 'create it first, or write elsewhere with -o FILE' }]);
+    }
+    const bytes = modelLayout(recipe).fileBytes;
+    const free = freeBytes(dir);
+    if (free !== null && bytes > free) {
+      throw new SetupError('LLMBENCH_DISK_FULL', `${out} would take ${(bytes / 1e9).toFixed(2)} GB but ${dir} has ${(free / 1e9).toFixed(2)} GB free`, 'free some space, write elsewhere with -o, or make fewer layers (--layers) or a smaller --dtype');
     }
     const t0 = performance.now();
     const made = await makeModel(out, recipe);

@@ -6,9 +6,6 @@ import { resolve } from 'node:path';
 import { type CliIO, type CommandDef } from '../command.js';
 import { type ParsedArgs } from '../option.js';
 import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
-import { SERVER_OPTIONS, serverOptionProblems, serverOptionsFrom } from '../options/server.js';
-import { openScenarioMonitors } from '../../monitors/create.js';
-import { type MonitorReport } from '../../monitors/monitor.js';
 import { EXIT_CODES, type Problem, UsageError } from '../../core/errors.js';
 import { type Slo } from '../../metrics/summarize.js';
 import { type Arrival, type LoadSpec } from '../../schedules/schedule.js';
@@ -20,12 +17,38 @@ import { formatLength, type LengthSpec, SyntheticWorkload } from '../../workload
 import { PromptsFileWorkload, readPromptsFile } from '../../workloads/prompts-file.js';
 import { loadLocalTokenizer } from '../../workloads/local-tokenizer.js';
 import { Progress } from '../progress.js';
-import { renderTable, type Table } from '../../reports/table.js';
+import { SERVER_OPTIONS, serverOptionProblems, serverOptionsFrom } from '../options/server.js';
+import { openScenarioMonitors } from '../../monitors/create.js';
+import { type MonitorReport } from '../../monitors/monitor.js';
 import { monitorNotices, serverSideTable, telemetryTable } from '../../reports/server-tables.js';
-import { type RunResult } from '../../core/result.js';
 import { type RunClock } from '../../core/clock.js';
+import { renderTable } from '../../reports/table.js';
+import { scenarioTable, summaryTable } from '../../reports/run-tables.js';
+import { FORMAT_OPTIONS, REPORT_RUN_OPTIONS, resolveFormat } from '../options/report.js';
+import { afterRun } from '../after-run.js';
+import { QUALITY_OPTIONS, createQualityWorkload, datasetItemCount, perplexityRequest, qualityProblems } from '../options/quality.js';
+import { addQuality, measurePerplexity } from '../../quality/run-quality.js';
+import { type PerplexityResult } from '../../quality/perplexity.js';
+import { type Target } from '../../targets/target.js';
+import { HARDWARE_OPTION } from '../options/estimate.js';
+import { resolveHardware, type HardwareSpec } from '../../estimate/efficiency.js';
+import { type ModelShape } from '../../estimate/shape.js';
+import { loadModelShape } from './estimate.js';
+import { addEfficiency } from '../../runner/efficiency.js';
 
-export const RUN_OPTIONS = [...TARGET_OPTIONS, ...SERVER_OPTIONS, ...WORKLOAD_OPTIONS, ...LOAD_OPTIONS, ...OUTPUT_OPTIONS, { name: 'json', kind: 'boolean' as const, group: 'Output', description: 'print results.json to stdout and nothing else (progress and tables go to stderr)' }];
+export const RUN_OPTIONS = [
+  ...TARGET_OPTIONS,
+  ...SERVER_OPTIONS,
+  ...WORKLOAD_OPTIONS,
+  ...QUALITY_OPTIONS,
+  ...LOAD_OPTIONS,
+  ...OUTPUT_OPTIONS,
+  // On run, JSON output means results.json itself on stdout (progress and tables then go to stderr).
+  ...FORMAT_OPTIONS.map((o) => (o.name === 'json' ? { ...o, description: 'same as --format json: print results.json to stdout and nothing else (progress and tables go to stderr)' } : o)),
+  ...REPORT_RUN_OPTIONS,
+  HARDWARE_OPTION,
+  { name: 'model-shape', kind: 'string' as const, placeholder: 'PATH|PRESET', group: 'Hardware', description: "the served model's shape for MBU/MFU and predicted memory: a config.json, a .gguf or a preset name (the embedded engine reads its GGUF itself)" },
+];
 
 function parseHeaders(list: string[], problems: Problem[]): Record<string, string> {
   const h: Record<string, string> = {};
@@ -76,8 +99,19 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   let outputs: LengthSpec[] = v.outputTokens ?? [];
   const prompts: string | undefined = v.prompts;
   if (prompts && inputs.length) problems.push({ where: '--prompts', message: 'cannot be combined with --input-tokens', hint: 'use one workload per run' });
+  // Quality (docs/quality.md): a --dataset replaces the synthetic/prompt-file workload; --perplexity adds to any.
+  problems.push(...qualityProblems(v, args.explicit));
+  if (v.dataset) {
+    for (const [flag, set] of [['--prompts', prompts], ['--input-tokens', inputs.length], ['--output-tokens', outputs.length]] as const) {
+      if (set) problems.push({ where: flag, message: 'cannot be combined with --dataset', hint: 'a dataset brings its own prompts; outputs keep their natural length, capped with --max-tokens' });
+    }
+  }
+  const pplRequest = perplexityRequest(v, io.cwd);
   const workloads: Variant<WorkloadVariantValue>[] = [];
-  if (prompts) {
+  if (v.dataset) {
+    const count = datasetItemCount(v, io.cwd, problems);
+    workloads.push({ dims: { dataset: v.dataset }, value: { make: () => createQualityWorkload(v, args.explicit, io.cwd)!, defaultRequests: count } });
+  } else if (prompts) {
     let count: number | null = null;
     try {
       count = readPromptsFile(resolve(io.cwd, prompts)).length;
@@ -116,6 +150,25 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   if (v.duration !== undefined && v.batch) problems.push({ where: '--duration', message: 'cannot be combined with --batch', hint: 'a batch is a fixed number of requests: use --requests' });
   if (v.arrival && !rates.length && args.explicit.has('arrival')) problems.push({ where: '--arrival', message: 'only applies to --rate' });
 
+  let hardware: HardwareSpec | null = null;
+  if (v.hardware) {
+    try {
+      hardware = resolveHardware(v.hardware);
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.problems.map((p) => ({ ...p, where: p.where || '--hardware' })));
+      else throw e;
+    }
+  }
+  let servedShape: ModelShape | null = null;
+  if (v.modelShape) {
+    try {
+      servedShape = await loadModelShape(v.modelShape, io.cwd);
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.problems.map((p) => ({ ...p, where: '--model-shape' })));
+      else problems.push({ where: '--model-shape', message: (e as Error).message });
+    }
+  }
+
   problems.push(...serverOptionProblems(v));
   if (problems.length) throw new UsageError(problems);
 
@@ -136,9 +189,18 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     const t = await openServerTarget({ url: target, api: args.explicit.has('api') ? api : null, server: so.target.server, model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency, tls: so.target.tls });
     // With --server auto the adapter may pick the API (native on Triton): the workload builds prompts for it.
     if (t.info.api) plan.api = t.info.api;
-    const s = t.info.server;
-    if (s?.detected) io.stderr(`server: ${s.detected}${s.version ? ` ${s.version}` : ''} (detected by ${s.how}), api ${t.info.api}, length forcing: ${t.info.length_forcing}\n`);
-    const monitors = await openScenarioMonitors({ ...so.monitors, headers }, t.info, clock, { salted: !prompts && !(v.sharedPrefix > 0) });
+    const detected = t.info.server;
+    if (detected?.detected) io.stderr(`server: ${detected.detected}${detected.version ? ` ${detected.version}` : ''} (detected by ${detected.how}), api ${t.info.api}, length forcing: ${t.info.length_forcing}\n`);
+    if (pplRequest) {
+      // Measured once per target, before its scenarios; refused (exit 2) before any request on servers that can't.
+      try {
+        perplexities.set(t, await measurePerplexity(t, pplRequest, { headers: { ...headers, ...(v.apiKey ? { authorization: `Bearer ${v.apiKey}` } : {}) }, timeoutMs: v.timeout, signal: io.signal, log: (l) => io.stderr(`${l}\n`) }));
+      } catch (e) {
+        await t.close().catch(() => undefined);
+        throw e;
+      }
+    }
+    const monitors = await openScenarioMonitors({ ...so.monitors, headers }, t.info, clock, { salted: !prompts && !v.dataset && !(v.sharedPrefix > 0) });
     return {
       target: t,
       tokenizer: t.tokenizer() ?? localTokenizer,
@@ -156,6 +218,10 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       monitors: monitors ?? undefined,
     };
   };
+  const perplexities = new Map<Target, PerplexityResult>();
+  // Model shape and KV reservation per opened embedded target (from its GGUF), for MBU/MFU.
+  const shapes = new Map<Target, ModelShape>();
+  const engineReservations = new Map<Target, { reservedContext?: number; reservedSequences?: number; kvDtype?: string }>();
 
   const plan: RunPlan = {
     config: recordedConfig(args),
@@ -177,41 +243,15 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
     slo: (v.slo as Slo | undefined) ?? null,
     percentiles: v.percentiles ?? [],
     openTarget,
-    enrichScenario: (scen) => {
-      const sm = scen.server_metrics as MonitorReport | undefined;
-      if (sm?.warnings?.length) scen.warnings.push(...sm.warnings);
+    enrichScenario: (s, records, opened) => {
+      if (v.dataset || pplRequest) addQuality(s, records, perplexities.get(opened.target) ?? null);
+      const shape = shapes.get(opened.target) ?? servedShape;
+      if (shape) addEfficiency(s, { shape, hardware, ...(engineReservations.get(opened.target) ?? {}) });
+      const sm = s.server_metrics as MonitorReport | undefined;
+      if (sm?.warnings?.length) s.warnings.push(...sm.warnings);
     },
   };
   return plan;
-}
-
-/** Compact one-row-per-scenario table (the full tables live in src/reports). */
-export function scenarioSummaryTable(r: RunResult): Table {
-  return {
-    title: 'Summary',
-    columns: [
-      { key: 'scenario', title: 'scenario' },
-      { key: 'ok', title: 'ok' },
-      { key: 'failed', title: 'failed' },
-      { key: 'rps', title: 'req/s' },
-      { key: 'otps', title: 'out tok/s' },
-      { key: 'ttft_p50', title: 'TTFT p50 (ms)' },
-      { key: 'ttft_p90', title: 'TTFT p90 (ms)' },
-      { key: 'tpot_p50', title: 'TPOT p50 (ms)' },
-      { key: 'e2e_p50', title: 'E2E p50 (ms)' },
-    ],
-    rows: r.scenarios.map((s) => ({
-      scenario: s.id,
-      ok: s.summary.requests_ok,
-      failed: s.summary.requests_failed,
-      rps: s.summary.request_throughput,
-      otps: s.summary.output_token_throughput,
-      ttft_p50: s.metrics.ttft_ms?.p50,
-      ttft_p90: s.metrics.ttft_ms?.p90,
-      tpot_p50: s.metrics.tpot_ms?.p50,
-      e2e_p50: s.metrics.e2e_ms?.p50,
-    })),
-  };
 }
 
 export const runCommand: CommandDef = {
@@ -227,7 +267,8 @@ export const runCommand: CommandDef = {
   ],
   async run(args, io) {
     const plan = await buildRunPlan(args, io);
-    const json = Boolean(args.values.json);
+    const format = resolveFormat(args.values);
+    const json = format === 'json';
     const human = json ? io.stderr : io.stdout;
     const progress = new Progress(io.stderr, io.isTTY);
     const outcome = await runBenchmark(plan, {
@@ -238,9 +279,17 @@ export const runCommand: CommandDef = {
     });
     const { result } = outcome;
     if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
-    human(renderTable(scenarioSummaryTable(result), 'table'));
-    for (const t of [serverSideTable(result), telemetryTable(result)]) if (t) human(renderTable(t, 'table'));
+    const tableFormat = json ? 'table' : format;
+    if (tableFormat === 'table') for (const s of result.scenarios) human(`\n${renderTable(scenarioTable(s), 'table')}`);
+    human(`\n${renderTable(summaryTable(result), tableFormat)}`);
+    for (const t of [serverSideTable(result), telemetryTable(result)]) if (t) human(`\n${renderTable(t, tableFormat)}`);
     for (const n of monitorNotices(result)) io.stderr(`note: ${n}\n`);
+    if (outcome.dir) {
+      const after = await afterRun(args.values, io.env, io.cwd, outcome.dir, result, outcome.records);
+      for (const w of after.warnings) io.stderr(`warning: ${w}\n`);
+      if (after.files.length) io.stderr(`report: ${after.files[after.files.length - 1]}\n`);
+      if (after.historyId) io.stderr(`history id: ${after.historyId}\n`);
+    }
     for (const s of result.scenarios) for (const w of s.warnings) io.stderr(`warning [${s.id}] ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
     io.stderr(`results: ${outcome.dir}\n`);
     if (result.interrupted) return EXIT_CODES.interrupted;

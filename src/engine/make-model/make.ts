@@ -14,6 +14,7 @@ import { planTensors, parameterCount, shapeSlug, type ModelShape } from './shape
 import { FILE_TYPE, tensorData, tensorInit, type WeightDtype } from './weights.js';
 import { type Vocab } from './vocab.js';
 import { rowEdits } from './suppress.js';
+import { readGgufKvs } from './gguf-kv-reader.js';
 
 export interface ModelRecipe {
   shape: ModelShape;
@@ -137,4 +138,34 @@ export async function fileSize(path: string): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+export interface MadeModelMarker {
+  /** `general.name`. */
+  name: string | null;
+  seed: number | null;
+  /** "shape flags", a config.json path, or "llmbench default model". */
+  source: string | null;
+}
+
+/**
+ * Whether the GGUF at `path` was made by make-model (it carries `llmbench.random_weights = true`), so a result can
+ * say "random weights: timings real, text meaningless" for any such file, not only the default model.
+ * Null for other models. Reads only the file's metadata; throws GgufReadError on a file that is not a GGUF.
+ */
+export function readMadeModelMarker(path: string): MadeModelMarker | null {
+  const md = new Map(readGgufKvs(path).metadata);
+  const v = (k: string) => {
+    const x = md.get(k);
+    return x && x.type !== 'array' ? x.value : undefined;
+  };
+  if (v(RANDOM_WEIGHTS_KEY) !== true) return null;
+  const name = v('general.name');
+  const seed = v('llmbench.seed');
+  const source = v('llmbench.source');
+  return {
+    name: typeof name === 'string' ? name : null,
+    seed: typeof seed === 'number' ? seed : null,
+    source: typeof source === 'string' ? source : null,
+  };
 }

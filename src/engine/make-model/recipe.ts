@@ -2,7 +2,8 @@
  * Turns make-model's inputs (shape flags, an optional config.json, a vocab choice) into a ModelRecipe, collecting
  * every problem before anything is written.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError, type Problem } from '../../core/errors.js';
 import { mapHfConfig } from './hf-config.js';
 import { completeShape, shapeProblems, type ModelShape } from './shape.js';
@@ -39,6 +40,8 @@ export interface ResolvedRecipe {
 function readConfig(path: string): unknown {
   let text: string;
   try {
+    // A model folder works too: its config.json is the one meant.
+    if (statSync(path).isDirectory()) path = join(path, 'config.json');
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -89,7 +92,7 @@ export function resolveRecipe(input: MakeModelInput): ResolvedRecipe {
     context: pick('context') ?? DEFAULT_MODEL_SHAPE.context,
     vocab: vocabSize,
     experts,
-    expertsUsed: pick('expertsUsed') ?? (experts > 0 ? Math.min(2, experts) : 0),
+    expertsUsed: experts > 0 ? (input.expertsUsed ?? mapped?.shape.expertsUsed ?? Math.min(2, experts)) : 0,
     // A config's head_dim belongs to its own width/heads; a flag that changes them changes the head size too.
     headDim: input.hidden !== undefined || input.heads !== undefined ? undefined : base.headDim,
   });

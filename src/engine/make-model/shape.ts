@@ -103,11 +103,15 @@ export function shapeProblems(s: ModelShape): Problem[] {
     out.push({ where: '--kv-heads', message: `${s.heads} heads are not a multiple of ${s.kvHeads} KV heads`, hint: 'grouped-query attention needs --heads divisible by --kv-heads' });
   }
   if (s.experts > 0) {
-    if (s.experts > MAX_EXPERTS) out.push({ where: 'num_local_experts', message: `${s.experts} experts exceed llama.cpp's limit of ${MAX_EXPERTS}` });
-    if (s.expertsUsed < 1 || s.expertsUsed > s.experts) out.push({ where: 'num_experts_per_tok', message: `must be between 1 and ${s.experts} (got ${s.expertsUsed})` });
+    if (s.experts > MAX_EXPERTS) out.push({ where: '--experts', message: `${s.experts} experts exceed llama.cpp's limit of ${MAX_EXPERTS}` });
+    if (!Number.isInteger(s.expertsUsed) || s.expertsUsed < 1 || s.expertsUsed > s.experts) {
+      out.push({ where: '--experts-used', message: `must be between 1 and ${s.experts} experts (got ${s.expertsUsed})` });
+    }
+  } else if (s.experts < 0 || !Number.isInteger(s.experts)) {
+    out.push({ where: '--experts', message: `must be a whole number ≥ 0 (got ${s.experts})` });
   }
-  if (!(s.rmsEps > 0)) out.push({ where: 'rms_norm_eps', message: `must be > 0 (got ${s.rmsEps})` });
-  if (!(s.ropeTheta > 0)) out.push({ where: 'rope_theta', message: `must be > 0 (got ${s.ropeTheta})` });
+  if (!(s.rmsEps > 0)) out.push({ where: 'config.json rms_norm_eps', message: `must be > 0 (got ${s.rmsEps})` });
+  if (!(s.ropeTheta > 0)) out.push({ where: 'config.json rope_theta', message: `must be > 0 (got ${s.ropeTheta})` });
   return out;
 }
 

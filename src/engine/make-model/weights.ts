@@ -6,10 +6,10 @@
  * has about unit variance, attention scores q·k/sqrt(d) have std ≈ 1 and nothing grows towards f16 overflow.
  * Norm weights are 1 and biases small, so no NaN/inf can arise from the weights themselves.
  *
- * Output logits get std σ = max(1, sqrt(2·ln(1e5/V))), and the output rows of end-of-generation and control tokens
- * are zero, so such a token's logit is exactly 0. With logits ~ N(0, σ²), a zero-logit token is sampled (at
- * temperature 1) with probability ≈ 1 / (V·e^{σ²/2}) ≤ 1e-5 per step, so random generation runs to max_tokens
- * instead of stopping on an early end-of-sequence (with a 259-token vocab and σ = 1 it would stop within ~450 tokens).
+ * Output logits get std σ = max(1, sqrt(2·ln(1e5/V))). Tokens a random model must not generate are handled in
+ * suppress.ts; where only their output rows can be zeroed (tied embeddings) their logit is exactly 0, and with
+ * logits ~ N(0, σ²) a zero-logit token is sampled (at temperature 1) with probability ≈ 1 / (V·e^{σ²/2}) ≤ 1e-5 per
+ * step (with a 259-token vocab and σ = 1 that would be one in ~430 steps).
  *
  * Values are uniform (std = a/√3 on [-a, a]) rather than normal: the same variance, and far cheaper to draw.
  * f32/f16 use 2048 evenly spaced levels (11 random bits per value, two values per 32-bit draw, table lookup).
@@ -181,7 +181,7 @@ export function* tensorData(t: TensorPlan, init: TensorInit, seed: number, edits
   } else if (init.type === F16) {
     const table = new Uint16Array(LEVELS);
     for (let k = 0; k < LEVELS; k++) table[k] = f32ToF16Bits(level(k));
-    fill = (out, nBytes) => fillFromTable(new Uint16Array(out.buffer, out.byteOffset, nBytes / 2), table, rng);
+    fill = (out, nBytes) => fillF16(out, nBytes, table, rng);
   } else if (init.type === F32) {
     const table = new Float32Array(LEVELS);
     for (let k = 0; k < LEVELS; k++) table[k] = level(k);
@@ -224,7 +224,23 @@ function setFirst(out: Uint8Array, at: number, type: GgmlType, v: number): void 
   }
   view.setInt8(at + 2, dStored === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v / dStored))));
 }
-function fillFromTable(out: Uint16Array | Float32Array, table: Uint16Array | Float32Array, rng: XorShift32): void {
+/** f16 values two at a time: one 32-bit draw gives both, stored with one 32-bit write (little-endian pairs). */
+function fillF16(out: Uint8Array, nBytes: number, table: Uint16Array, rng: XorShift32): void {
+  const pairs = nBytes >>> 2;
+  // Chunks start on whole rows of a freshly allocated buffer, so 4-byte alignment holds whenever pairs > 0.
+  const u32 = new Uint32Array(out.buffer, out.byteOffset, pairs);
+  for (let i = 0; i < pairs; i++) {
+    const r = rng.next();
+    u32[i] = (table[r & (LEVELS - 1)]! | (table[(r >>> 16) & (LEVELS - 1)]! << 16)) >>> 0;
+  }
+  if (nBytes & 2) {
+    const v = table[rng.next() & (LEVELS - 1)]!;
+    out[nBytes - 2] = v & 0xff;
+    out[nBytes - 1] = v >>> 8;
+  }
+}
+
+function fillFromTable(out: Float32Array, table: Float32Array, rng: XorShift32): void {
   const n = out.length;
   let i = 0;
   for (; i + 1 < n; i += 2) {
