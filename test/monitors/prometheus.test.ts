@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { histogram, histogramDelta, histogramQuantile, parsePrometheusText, parseSampleLine, sumSamples } from '../../src/monitors/prometheus.js';
+import { familyOf, histogram, histogramDelta, histogramQuantile, parsePrometheusText, parseSampleLine, sumSamples } from '../../src/monitors/prometheus.js';
 
 test('parses labels with escapes, NaN, ±Inf, timestamps and trailing commas', () => {
   const s = parseSampleLine('m{a="x\\"y",b="back\\\\slash",c="line\\nbreak",} +Inf 1700000000000');
@@ -23,6 +23,12 @@ test('parses HELP/TYPE and counts bad lines without losing the rest', () => {
   assert.equal(sumSamples(s, 'a_total'), 5.5);
   assert.equal(sumSamples(s, 'a_total', { k: '2' }), 3.5);
   assert.equal(sumSamples(s, 'missing'), null);
+  // prometheus_client declares counters without the suffix it writes on samples (vLLM: `# TYPE vllm:x counter`, `vllm:x_total`)
+  const v = parsePrometheusText('# TYPE vllm:prefix_cache_hits counter\nvllm:prefix_cache_hits_total 3\nvllm:prefix_cache_hits_created 1.7e9\n# TYPE h histogram\nh_bucket{le="1"} 1\n');
+  assert.equal(familyOf(v, 'vllm:prefix_cache_hits_total'), 'vllm:prefix_cache_hits');
+  assert.equal(familyOf(v, 'vllm:prefix_cache_hits_created'), 'vllm:prefix_cache_hits');
+  assert.equal(familyOf(v, 'h_bucket'), 'h');
+  assert.equal(familyOf(v, 'other_total'), 'other_total');
 });
 
 test('reads the real llama.cpp b4748 /metrics transcript', () => {
