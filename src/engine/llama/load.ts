@@ -77,7 +77,6 @@ export async function loadEngine(cfg: EngineConfig): Promise<Loaded> {
   const shape = kvShapeFromMetadata(model.fileInfo.architectureMetadata as Record<string, unknown> | undefined);
   const cells = context.getAllocatedContextSize();
   const kvBytes = shape ? kvCacheBytes(shape, cells, cfg.kvCacheType, cfg.kvCacheType) : null;
-  const tokenizerMeta = (model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: unknown[] } } }).tokenizer;
   const info: EngineInfo = {
     pid: process.pid,
     model: {
@@ -86,7 +85,7 @@ export async function loadEngine(cfg: EngineConfig): Promise<Loaded> {
       type: String(model.typeDescription),
       train_context: model.trainContextSize,
       vocab_type: String(model.vocabularyType),
-      n_vocab: tokenizerMeta?.ggml?.tokens?.length ?? 0,
+      n_vocab: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0,
       bos: model.tokens.bos,
       eos: model.tokens.eos,
       add_bos: model.tokens.shouldPrependBosToken,

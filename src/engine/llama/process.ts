@@ -111,7 +111,9 @@ export class EngineProcess {
           child.off('exit', onExit);
           child.off('message', onMsg);
           child.kill('SIGKILL');
-          reject(new SetupError('LLMBENCH_ENGINE_LOAD_FAILED', `could not load ${config.modelPath}: ${msg.message}`, hint));
+          // The model loaded but the context didn't: the settings don't fit this model, not the file.
+          const contextHint = `the engine settings (--kv-cache-type ${config.kvCacheType}, --context-size, --batch-size, --flash-attention) do not fit ${config.modelPath}; see llama.cpp's message`;
+          reject(new SetupError('LLMBENCH_ENGINE_LOAD_FAILED', `could not load ${config.modelPath}: ${msg.message}`, /Failed to create context/.test(msg.message) ? contextHint : hint));
         }
       });
       child.send({ t: 'init', config } satisfies ParentMessage);

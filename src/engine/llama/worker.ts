@@ -104,7 +104,7 @@ process.on('message', (raw) => {
           send({ t: 'ready', info: loaded.info });
         },
         (err: Error) => {
-          const log = recentLog.filter((l) => !l.includes('bad special token')).slice(-6).join('\n');
+          const log = [...new Set(recentLog.filter((l) => !l.includes('bad special token') && !l.includes('Falling back to estimation')))].slice(-4).join('\n');
           send({ t: 'load_error', message: `${err.message}${log ? `\n${log}` : ''}` });
         },
       );
