@@ -8,7 +8,7 @@
  * beyond the pool wait in FIFO order.
  */
 import { type LlamaContextSequence } from 'node-llama-cpp';
-import { type CallOp, type ChildMessage, type EngineMemory, type ParentMessage } from './protocol.js';
+import { type CallOp, type ChildMessage, type EngineMemory, type GenInput, type ParentMessage } from './protocol.js';
 import { loadEngine, recentLog, type Loaded } from './load.js';
 import { generate, GenerationError } from './generate.js';
 import { chatTokens, inputTokens } from './prompt.js';
@@ -76,6 +76,8 @@ async function onCall(op: CallOp, args: unknown): Promise<unknown> {
       return e.model.tokenize((args as { text: string }).text);
     case 'detokenize':
       return e.model.detokenize((args as { ids: number[] }).ids as never);
+    case 'inputTokens':
+      return inputTokens(e.model, e.template, args as GenInput);
     case 'countPrompt':
       return inputTokens(e.model, e.template, { kind: 'prompt', text: (args as { text: string }).text }).length;
     case 'countChat':
