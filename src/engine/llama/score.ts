@@ -1,34 +1,56 @@
 /**
  * Child side: log-probability of each token given its prefix, for perplexity (src/core/scorer.ts).
  *
- * node-llama-cpp exposes next-token probabilities through controlledEvaluate(generateNext.probabilities). With
- * temperature 0 its sampler chain is greedy only, which leaves the logits untouched, and the addon returns
- * softmax(logits) over the whole vocabulary (AddonContext.cpp SampleToken, 3.21.1): the same distribution
- * llama-perplexity takes its log-softmax of. Evaluated in chunks so only CHUNK full-vocabulary maps exist at once.
+ * The tokens are decoded with logits at every position; a greedy sampler (temperature 0: the chain is greedy
+ * only, which leaves the logits untouched) returns softmax(logits) over the whole vocabulary
+ * (AddonContext.cpp SampleToken with probabilities, node-llama-cpp 3.21.1): the distribution llama-perplexity takes
+ * its log-softmax of. Decoded in chunks of CHUNK positions so only that many full-vocabulary arrays exist at once.
  */
-import { type ControlledEvaluateInputItem, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import { type Native } from './native.js';
+import { type Scheduler } from './scheduler.js';
 
 const CHUNK = 64;
 
-export async function scoreTokens(seq: LlamaContextSequence, ids: readonly number[]): Promise<Array<number | null>> {
-  if (ids.length > seq.contextSize) throw new Error(`${ids.length} tokens exceed the context of ${seq.contextSize} per sequence`);
+export async function scoreTokens(nat: Native, sched: Scheduler, ids: readonly number[]): Promise<Array<number | null>> {
+  if (ids.length > sched.contextSize) throw new Error(`${ids.length} tokens exceed the context of ${sched.contextSize} per sequence`);
   const out: Array<number | null> = new Array(ids.length).fill(null);
-  await seq.clearHistory();
+  const seqId = await sched.acquire();
+  const sampler = nat.newSampler({ temperature: 0, seed: 0 });
   try {
     for (let start = 0; start < ids.length; start += CHUNK) {
       const end = Math.min(ids.length, start + CHUNK);
-      const input: ControlledEvaluateInputItem[] = [];
-      for (let i = start; i < end; i++) {
-        input.push(i + 1 < ids.length ? [ids[i] as Token, { generateNext: { probabilities: true } }] : (ids[i] as Token));
+      const tokens = Uint32Array.from(ids.slice(start, end));
+      // Logits at every position that has a next token to score.
+      const want = Uint32Array.from({ length: Math.min(end, ids.length - 1) - start }, (_, i) => i);
+      const release = await sched.mutex.lock();
+      let rows: Array<number | [number, number[] | undefined, number | undefined]>;
+      try {
+        nat.ctx.initBatch(tokens.length);
+        const idx = nat.ctx.addToBatch(seqId, start, tokens, want);
+        await nat.ctx.decodeBatch();
+        rows = await Promise.all([...idx].map((bi) => nat.ctx.sampleToken(bi, sampler, true)));
+      } finally {
+        release();
       }
-      const res = await seq.controlledEvaluate(input);
-      for (let i = start; i < end && i + 1 < ids.length; i++) {
-        const p = res[i - start]?.next.probabilities?.get(ids[i + 1] as Token) ?? 0;
-        out[i + 1] = p > 0 ? Math.log(p) : Number.NEGATIVE_INFINITY;
-      }
+      rows.forEach((row, i) => {
+        const target = ids[start + i + 1]!;
+        const flat = Array.isArray(row) ? row[1] : undefined;
+        let p = 0;
+        if (flat) {
+          for (let k = 0; k < flat.length; k += 2) {
+            if (flat[k] === target) {
+              p = flat[k + 1]!;
+              break;
+            }
+          }
+        }
+        out[start + i + 1] = p > 0 ? Math.log(p) : Number.NEGATIVE_INFINITY;
+      });
     }
   } finally {
-    await seq.clearHistory();
+    sampler.dispose();
+    nat.ctx.disposeSequence(seqId);
+    sched.release(seqId);
   }
   return out;
 }

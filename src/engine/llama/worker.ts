@@ -3,16 +3,16 @@
  * because a malformed GGUF can hit a GGML_ASSERT and abort() the native library, which no JS code can catch; the
  * parent sees the exit and turns it into a clear error.
  *
- * Requests are served on a pool of context sequences (one context, `sequences` sequences): node-llama-cpp batches
- * the pending tokens of all busy sequences into one llama_decode per step, which is continuous batching. Requests
- * beyond the pool wait in FIFO order.
+ * Requests are served on a pool of context sequences (one context, `sequences` sequences); scheduler.ts batches
+ * the pending tokens of all busy sequences into one llama_decode per step (continuous batching). Requests beyond
+ * the pool wait in FIFO order.
  */
-import { type LlamaContextSequence } from 'node-llama-cpp';
 import { type CallOp, type ChildMessage, type EngineMemory, type GenInput, type ParentMessage } from './protocol.js';
 import { loadEngine, recentLog, type Loaded } from './load.js';
-import { generate, GenerationError } from './generate.js';
+import { GenerationError, Scheduler } from './scheduler.js';
 import { chatTokens, inputTokens } from './prompt.js';
 import { scoreTokens } from './score.js';
+import { native, type Native } from './native.js';
 import { type ChatMessage } from '../../core/chat.js';
 
 function send(msg: ChildMessage): void {
@@ -20,39 +20,29 @@ function send(msg: ChildMessage): void {
 }
 
 let engine: Loaded | null = null;
-const free: LlamaContextSequence[] = [];
-const waiting: Array<(s: LlamaContextSequence) => void> = [];
+let nat: Native | null = null;
+let sched: Scheduler | null = null;
 const cancelled = new Set<number>();
-
-function acquire(): Promise<LlamaContextSequence> {
-  const s = free.pop();
-  if (s) return Promise.resolve(s);
-  return new Promise((resolve) => waiting.push(resolve));
-}
-
-function release(s: LlamaContextSequence): void {
-  const next = waiting.shift();
-  if (next) next(s);
-  else free.push(s);
-}
 
 async function onGen(id: number, msg: Extract<ParentMessage, { t: 'gen' }>): Promise<void> {
   const e = engine!;
-  const q0 = performance.now();
-  const seq = await acquire();
+  const submitted = performance.now();
+  const seqId = await sched!.acquire();
   try {
-    if (cancelled.has(id)) return void send({ t: 'end', id, end: { reason: 'cancelled', at: performance.timeOrigin + performance.now(), promptTokens: 0, completionTokens: 0, engine: { tokenize_ms: 0, detokenize_ms: 0, prefill_ms: null, decode_steps_ms: [], queue_ms: performance.now() - q0 } } });
-    const end = await generate(e.model, seq, e.template, msg.input, msg.params, {
+    const t0 = performance.now();
+    const prompt = inputTokens(e.model, e.template, msg.input) as number[];
+    const tokenizeMs = performance.now() - t0;
+    const end = await sched!.generate(seqId, prompt, msg.params, {
       start: (promptTokens, at) => send({ t: 'start', id, promptTokens, at }),
       token: (text, at) => send({ t: 'tok', id, text, at }),
       cancelled: () => cancelled.has(id),
-    }, performance.now() - q0);
+    }, submitted, tokenizeMs);
     send({ t: 'end', id, end });
   } catch (err) {
     send({ t: 'fail', id, message: (err as Error).message, code: err instanceof GenerationError ? err.code : 'engine_error' });
   } finally {
     cancelled.delete(id);
-    release(seq);
+    sched!.release(seqId);
   }
 }
 
@@ -82,14 +72,8 @@ async function onCall(op: CallOp, args: unknown): Promise<unknown> {
       return inputTokens(e.model, e.template, { kind: 'prompt', text: (args as { text: string }).text }).length;
     case 'countChat':
       return chatTokens(e.model, e.template, (args as { messages: ChatMessage[] }).messages).length;
-    case 'score': {
-      const seq = await acquire();
-      try {
-        return await scoreTokens(seq, (args as { ids: number[] }).ids);
-      } finally {
-        release(seq);
-      }
-    }
+    case 'score':
+      return scoreTokens(nat!, sched!, (args as { ids: number[] }).ids);
     case 'memory':
       return memory();
   }
@@ -102,7 +86,12 @@ process.on('message', (raw) => {
       loadEngine(msg.config).then(
         (loaded) => {
           engine = loaded;
-          for (let i = 0; i < msg.config.sequences; i++) free.push(loaded.context.getSequence());
+          nat = native(loaded.llama, loaded.context);
+          nat.ctx.setThreads(msg.config.threads);
+          // The sequences are only reserved for their ids: the scheduler drives them through the addon.
+          const ids: number[] = [];
+          for (let i = 0; i < msg.config.sequences; i++) ids.push(nat.sequenceId(loaded.context.getSequence()));
+          sched = new Scheduler(loaded.model, nat, ids.reverse(), loaded.context.batchSize, loaded.context.contextSize);
           send({ t: 'ready', info: loaded.info });
         },
         (err: Error) => {
