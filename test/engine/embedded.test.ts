@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { RunClock } from '../../src/core/clock.js';
 import { createEmbeddedTarget, type EmbeddedTarget } from '../../src/targets/embedded.js';
 import { CaptureSink, request, STORIES } from './helpers.js';
@@ -86,6 +87,24 @@ test('scorer: one log-prob per token, index 0 null, all ≤ 0', async () => {
   const mean = (lp.slice(1) as number[]).reduce((s, v) => s + v, 0) / (lp.length - 1);
   assert.ok(mean > -1, String(mean));
   await assert.rejects(sc.scoreTokens(new Array(257).fill(1)), RangeError);
+});
+
+test('scorer agrees with llama-perplexity (first 128-token window of GSM8K questions: PPL 67.2684)', async () => {
+  // Reference: llama.cpp v0.4.0 llama-perplexity -c 128 -b 128 -t 1 on the first GSM8K test questions joined by
+  // newlines prints [1]67.2684 for the first window (BOS first, positions 65..127 scored). See docs/engine.md.
+  const lines = readFileSync('../shared/datasets/gsm8k/test.jsonl', 'utf8').split('\n').slice(0, 4);
+  const text = lines.map((l) => (JSON.parse(l) as { question: string }).question).join('\n');
+  const sc = target.scorer();
+  const ids = (await sc.tokenize(text)).slice(0, 128);
+  assert.equal(ids.length, 128);
+  // Generation running at the same time shares the context's batch: both must come out right.
+  const sink = new CaptureSink();
+  const [lp] = await Promise.all([sc.scoreTokens(ids), target.send(request({ prompt: 'Once upon a time', max_tokens: 24, temperature: 0 }), sink, never)]);
+  assert.ok(sink.text.startsWith(', there was a little girl named Lily.'), sink.text);
+  let nll = 0;
+  for (let j = 65; j < 128; j++) nll -= lp[j]!;
+  const ppl = Math.exp(nll / 63);
+  assert.ok(Math.abs(ppl - 67.2684) / 67.2684 < 0.002, `PPL ${ppl}`);
 });
 
 test('memory and environment', async () => {

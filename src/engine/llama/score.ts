@@ -28,7 +28,9 @@ export async function scoreTokens(nat: Native, sched: Scheduler, ids: readonly n
         nat.ctx.initBatch(tokens.length);
         const idx = nat.ctx.addToBatch(seqId, start, tokens, want);
         await nat.ctx.decodeBatch();
-        rows = await Promise.all([...idx].map((bi) => nat.ctx.sampleToken(bi, sampler, true)));
+        // One at a time: a sampler must not be used from two threads at once (node-llama-cpp locks it too).
+        rows = [];
+        for (const bi of idx) rows.push(await nat.ctx.sampleToken(bi, sampler, true));
       } finally {
         release();
       }
