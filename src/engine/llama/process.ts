@@ -134,9 +134,11 @@ export class EngineProcess {
       case 'start':
         this.gens.get(msg.id)?.handlers.start?.(msg.promptTokens, msg.at);
         break;
-      case 'tok':
-        this.gens.get(msg.id)?.handlers.token(msg.text, msg.at);
+      case 'tok': {
+        const h = this.gens.get(msg.id)?.handlers;
+        if (h) for (let i = 0; i < msg.texts.length; i++) h.token(msg.texts[i]!, msg.ats[i]!);
         break;
+      }
       case 'end': {
         const g = this.gens.get(msg.id);
         this.gens.delete(msg.id);

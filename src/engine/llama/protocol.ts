@@ -23,6 +23,12 @@ export interface EngineConfig {
   sequences: number;
   /** false = CPU only; 'auto' = whatever GPU backend the prebuilt binaries offer. */
   gpu: false | 'auto';
+  /**
+   * Tokens are sent to the parent in messages at most this often (ms); 0 = one message per token. Timestamps are
+   * taken per token in the engine either way, so only delivery is grouped: the embedded target uses it to keep
+   * inter-process messaging off the decode loop; `serve` streams each token at once (0).
+   */
+  tokenFlushMs?: number;
 }
 
 export type GenInput = { kind: 'prompt'; text: string } | { kind: 'chat'; messages: ChatMessage[] } | { kind: 'tokens'; ids: number[] };
@@ -89,7 +95,8 @@ export type ChildMessage =
   | { t: 'ready'; info: EngineInfo }
   | { t: 'load_error'; message: string }
   | { t: 'start'; id: number; promptTokens: number; at: number }
-  | { t: 'tok'; id: number; text: string; at: number }
+  /** Tokens of one request: texts[i] was produced at ats[i] (epoch ms). */
+  | { t: 'tok'; id: number; texts: string[]; ats: number[] }
   | { t: 'end'; id: number; end: GenEnd }
   | { t: 'fail'; id: number; message: string; code?: string }
   | { t: 'result'; id: number; value: unknown }

@@ -23,6 +23,28 @@ let engine: Loaded | null = null;
 let nat: Native | null = null;
 let sched: Scheduler | null = null;
 const cancelled = new Set<number>();
+let flushMs = 0;
+
+/** Tokens waiting to be sent, per request (see EngineConfig.tokenFlushMs). */
+const outbox = new Map<number, { texts: string[]; ats: number[] }>();
+let flushTimer: NodeJS.Timeout | null = null;
+
+function flushTokens(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  for (const [id, b] of outbox) send({ t: 'tok', id, texts: b.texts, ats: b.ats });
+  outbox.clear();
+}
+
+function queueToken(id: number, text: string, at: number): void {
+  if (flushMs <= 0) return send({ t: 'tok', id, texts: [text], ats: [at] });
+  const b = outbox.get(id);
+  if (b) {
+    b.texts.push(text);
+    b.ats.push(at);
+  } else outbox.set(id, { texts: [text], ats: [at] });
+  flushTimer ??= setTimeout(flushTokens, flushMs);
+}
 
 async function onGen(id: number, msg: Extract<ParentMessage, { t: 'gen' }>): Promise<void> {
   const e = engine!;
@@ -34,11 +56,13 @@ async function onGen(id: number, msg: Extract<ParentMessage, { t: 'gen' }>): Pro
     const tokenizeMs = performance.now() - t0;
     const end = await sched!.generate(seqId, prompt, msg.params, {
       start: (promptTokens, at) => send({ t: 'start', id, promptTokens, at }),
-      token: (text, at) => send({ t: 'tok', id, text, at }),
+      token: (text, at) => queueToken(id, text, at),
       cancelled: () => cancelled.has(id),
     }, submitted, tokenizeMs);
+    flushTokens();
     send({ t: 'end', id, end });
   } catch (err) {
+    flushTokens();
     send({ t: 'fail', id, message: (err as Error).message, code: err instanceof GenerationError ? err.code : 'engine_error' });
   } finally {
     cancelled.delete(id);
@@ -89,6 +113,7 @@ process.on('message', (raw) => {
       loadEngine(msg.config).then(
         (loaded) => {
           engine = loaded;
+          flushMs = msg.config.tokenFlushMs ?? 0;
           nat = native(loaded.llama, loaded.context);
           nat.ctx.setThreads(msg.config.threads);
           // The sequences are only reserved for their ids: the scheduler drives them through the addon.
