@@ -24,7 +24,7 @@ export const threadsOption: OptionDef = {
   kind: 'list',
   placeholder: 'N[,M...]',
   parse: positiveInt('--threads'),
-  defaultText: '1 on ≤ 2 cores, else cores − 1 (capped at physical cores)',
+  defaultText: '1 on ≤ 2 cores, else cores − 1',
   description: 'llama.cpp compute threads. More threads than free cores makes decoding slower, not faster: Node needs a core too',
   group: ENGINE_GROUP,
 };
