@@ -12,11 +12,13 @@ import { type RunClock } from '../core/clock.js';
 import { type TokenScorer } from '../core/scorer.js';
 import { type Tokenizer } from '../core/tokenizer.js';
 import { defaultThreads } from '../engine/llama/defaults.js';
+import { resolveModelRef } from '../engine/llama/model-ref.js';
 import { EngineCrashed, EngineProcess, EngineRequestError } from '../engine/llama/process.js';
 import { type EngineMemory, type GenInput, type GenParams, type KvCacheType } from '../engine/llama/protocol.js';
 import { RequestFailure, type GenerationRequest, type StreamSink, type Target, type TargetInfo } from './target.js';
 
 export interface EmbeddedTargetOptions {
+  /** A GGUF path, or an hf:/https reference node-llama-cpp resolves (downloaded once to the cache folder). */
   modelPath: string;
   clock: RunClock;
   /** Compute threads; default defaultThreads() (1 on ≤ 2 cores: see src/engine/llama/defaults.ts). */
@@ -74,8 +76,9 @@ function genParams(req: GenerationRequest): GenParams {
 }
 
 export async function createEmbeddedTarget(opts: EmbeddedTargetOptions): Promise<EmbeddedTarget> {
+  const modelPath = await resolveModelRef(opts.modelPath);
   const engine = await EngineProcess.start({
-    modelPath: opts.modelPath,
+    modelPath,
     threads: opts.threads ?? defaultThreads(),
     batchSize: opts.batchSize ?? null,
     contextSize: opts.contextSize ?? null,
@@ -100,7 +103,7 @@ export async function createEmbeddedTarget(opts: EmbeddedTargetOptions): Promise
     model: name,
     length_forcing: 'engine',
     tokenizer: tokenizerName,
-    model_path: opts.modelPath,
+    model_path: modelPath,
     chat_template: ei.chatTemplate,
     engine: ei.environment,
   };

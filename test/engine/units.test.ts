@@ -75,3 +75,12 @@ test('renderMetrics: Prometheus text exposition', () => {
   assert.match(text, /^llmbench:time_to_first_token_seconds_count\{model_name="tiny"\} 1$/m);
   assert.ok(text.endsWith('\n'));
 });
+
+test('model references: local paths resolve against cwd; hf:/https are remote; cache under XDG_CACHE_HOME', async () => {
+  const { isRemoteModelRef, modelCacheDir, resolveModelRef } = await import('../../src/engine/llama/model-ref.js');
+  assert.equal(isRemoteModelRef('hf:ggml-org/models/tinyllamas/stories260K.gguf'), true);
+  assert.equal(isRemoteModelRef('https://example.com/m.gguf'), true);
+  assert.equal(isRemoteModelRef('./m.gguf'), false);
+  assert.equal(await resolveModelRef('m.gguf', '/data'), '/data/m.gguf');
+  assert.equal(modelCacheDir({ XDG_CACHE_HOME: '/c' }), '/c/llmbench/models');
+});

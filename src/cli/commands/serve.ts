@@ -5,6 +5,7 @@ import { UsageError, type Problem } from '../../core/errors.js';
 import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
 import { SERVE_OPTIONS } from '../options/serve.js';
 import { startServe } from '../../engine/serve/server.js';
+import { isRemoteModelRef } from '../../engine/llama/model-ref.js';
 import { type KvCacheType } from '../../engine/llama/protocol.js';
 
 /** Engine list options take exactly one value here: a server runs one configuration. */
@@ -29,7 +30,7 @@ export const serveCommand: CommandDef = {
     const problems: Problem[] = [];
     const model = v.model as string | undefined;
     if (!model) problems.push({ where: '--model', message: 'missing', hint: 'llmbench serve --model PATH.gguf' });
-    else if (!existsSync(resolve(io.cwd, model))) problems.push({ where: '--model', message: `${model} does not exist` });
+    else if (!isRemoteModelRef(model) && !existsSync(resolve(io.cwd, model))) problems.push({ where: '--model', message: `${model} does not exist` });
     const threads = single(v, 'threads', '--threads', problems) as number | undefined;
     const batchSize = single(v, 'batchSize', '--batch-size', problems) as number | undefined;
     const contextSize = single(v, 'contextSize', '--context-size', problems) as number | undefined;
@@ -37,7 +38,7 @@ export const serveCommand: CommandDef = {
     const kvCacheType = (single(v, 'kvCacheType', '--kv-cache-type', problems) ?? 'f16') as KvCacheType;
     if (problems.length) throw new UsageError(problems);
     const handle = await startServe({
-      modelPath: resolve(io.cwd, model!),
+      modelPath: isRemoteModelRef(model!) ? model! : resolve(io.cwd, model!),
       host: v.host as string,
       port: v.port as number,
       parallel: v.parallel as number,

@@ -4,7 +4,7 @@ import { OptionValueError, parseNumber, type OptionDef } from '../option.js';
 export const SERVE_GROUP = 'Server';
 
 export const SERVE_OPTIONS: readonly OptionDef[] = [
-  { name: 'model', short: 'm', kind: 'string', placeholder: 'PATH.gguf', description: 'GGUF model file to serve', group: SERVE_GROUP },
+  { name: 'model', short: 'm', kind: 'string', placeholder: 'PATH.gguf', description: 'GGUF model file to serve, or hf:user/repo:QUANT (downloaded once to ~/.cache/llmbench/models)', group: SERVE_GROUP },
   { name: 'host', kind: 'string', default: '127.0.0.1', description: 'Address to listen on (0.0.0.0 exposes the server to the network)', group: SERVE_GROUP },
   {
     name: 'port',

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { epochNow } from '../../core/clock.js';
 import { SetupError } from '../../core/errors.js';
 import { defaultThreads } from '../llama/defaults.js';
+import { resolveModelRef } from '../llama/model-ref.js';
 import { EngineCrashed, EngineProcess, EngineRequestError } from '../llama/process.js';
 import { type EngineInfo, type GenInput, type KvCacheType } from '../llama/protocol.js';
 import { ApiError, finishReason, parseGeneration, parseJsonBody, parseMessages, timingsOf, usageOf, type ParsedGeneration } from './openai.js';
@@ -93,8 +94,9 @@ function engineError(err: unknown): ApiError {
 
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const parallel = opts.parallel ?? 1;
+  const modelPath = await resolveModelRef(opts.modelPath);
   const engine = await EngineProcess.start({
-    modelPath: opts.modelPath,
+    modelPath,
     threads: opts.threads ?? defaultThreads(),
     batchSize: opts.batchSize ?? null,
     contextSize: opts.contextSize ?? null,
@@ -105,9 +107,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     gpu: opts.gpu ?? false,
   });
   const info = engine.info;
-  const file = basename(opts.modelPath);
+  const file = basename(modelPath);
   const modelId = file.replace(/\.gguf$/i, '');
-  const acceptedIds = new Set([modelId, file, opts.modelPath]);
+  const acceptedIds = new Set([modelId, file, opts.modelPath, modelPath]);
   const metrics = new ServeMetrics();
   const created = Math.floor(Date.now() / 1000);
 
@@ -241,7 +243,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
           object: 'model',
           created,
           owned_by: 'llmbench',
-          meta: { path: opts.modelPath, size: info.model.bytes, n_vocab: info.model.n_vocab, n_ctx_train: info.model.train_context, n_ctx: info.contextSize, parallel: info.sequences, chat_template: info.chatTemplate, engine: info.environment },
+          meta: { path: modelPath, size: info.model.bytes, n_vocab: info.model.n_vocab, n_ctx_train: info.model.train_context, n_ctx: info.contextSize, parallel: info.sequences, chat_template: info.chatTemplate, engine: info.environment },
         }],
       }),
     },
