@@ -1,0 +1,40 @@
+/**
+ * KV-cache size of a llama-style model, from its GGUF metadata. llama.cpp allocates, per layer, one K and one V
+ * tensor of n_ctx × (head_dim × n_head_kv) elements (llama_kv_cache constructor: `n_embd_k_gqa`/`n_embd_v_gqa`
+ * per cell), where n_ctx is the context summed over all sequences. Element sizes are ggml's: f16 = 2 bytes,
+ * q8_0 = 34 bytes per 32 values, q4_0 = 18 bytes per 32 values (ggml type traits; see
+ * ../shared/reference/estimation.md).
+ */
+import { type KvCacheType } from './protocol.js';
+
+export const KV_BYTES_PER_VALUE: Record<KvCacheType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
+
+export interface KvShape {
+  layers: number;
+  embedding: number;
+  heads: number;
+  kvHeads: number;
+  /** Per-head K / V widths when the GGUF states them (attention.key_length / value_length); else embedding / heads. */
+  keyLength?: number | null;
+  valueLength?: number | null;
+}
+
+export function kvCacheBytes(shape: KvShape, cells: number, keyType: KvCacheType, valueType: KvCacheType): number {
+  const headDim = shape.embedding / shape.heads;
+  const k = (shape.keyLength ?? headDim) * shape.kvHeads;
+  const v = (shape.valueLength ?? headDim) * shape.kvHeads;
+  return Math.round(shape.layers * cells * (k * KV_BYTES_PER_VALUE[keyType] + v * KV_BYTES_PER_VALUE[valueType]));
+}
+
+/** Reads the shape from node-llama-cpp's parsed GGUF metadata (`fileInfo.architectureMetadata`); null when incomplete. */
+export function kvShapeFromMetadata(meta: Record<string, unknown> | undefined): KvShape | null {
+  if (!meta) return null;
+  const attention = (meta.attention ?? {}) as Record<string, unknown>;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'bigint' ? Number(v) : null);
+  const layers = num(meta.block_count);
+  const embedding = num(meta.embedding_length);
+  const heads = num(Array.isArray(attention.head_count) ? attention.head_count[0] : attention.head_count);
+  const kvHeadsRaw = num(Array.isArray(attention.head_count_kv) ? attention.head_count_kv[0] : attention.head_count_kv);
+  if (layers === null || embedding === null || heads === null || heads === 0) return null;
+  return { layers, embedding, heads, kvHeads: kvHeadsRaw ?? heads, keyLength: num(attention.key_length), valueLength: num(attention.value_length) };
+}

@@ -1,0 +1,229 @@
+/**
+ * Child side: continuous batching over the context's sequences, driving llama.cpp through the addon directly
+ * (native.ts says why). Each step builds one batch: the last sampled token of every decoding request, then prompt
+ * chunks of requests still in prefill, up to the batch size; one llama_decode; then one sample per request
+ * that asked for logits (sampled concurrently, as node-llama-cpp does). Requests beyond the sequences wait FIFO.
+ *
+ * Timing, per request: `queue_ms` submission → first batch holding its prompt; `prefill_ms` that batch's start →
+ * first token sampled; each `decode_steps_ms` entry step start → its token sampled (llama_decode + sampling: what
+ * llama-bench times). Our detokenize + IPC between steps is outside the steps but inside client-side ITL.
+ *
+ * Length forcing: like llama.cpp's `ignore_eos` (logit bias −∞ on every end-of-generation token), so the model
+ * writes exactly max_tokens tokens of real text; `min_tokens` bans them only until that many were generated.
+ */
+import { type LlamaModel } from 'node-llama-cpp';
+import { type GenEnd, type GenParams } from './protocol.js';
+import { type AddonSampler, type Native } from './native.js';
+import { TextStream } from './text-stream.js';
+
+export class GenerationError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+export interface JobCallbacks {
+  start(promptTokens: number, at: number): void;
+  token(text: string, at: number): void;
+  cancelled(): boolean;
+}
+
+interface Job {
+  seqId: number;
+  prompt: number[];
+  fed: number;
+  /** Token sampled last, to be fed in the next step (null while in prefill). */
+  next: number | null;
+  generated: number;
+  maxTokens: number;
+  params: GenParams;
+  sampler: AddonSampler;
+  /** Sampler without the end-of-generation ban, switched to once min_tokens are out. */
+  freeSampler: AddonSampler | null;
+  text: TextStream;
+  cb: JobCallbacks;
+  submittedAt: number;
+  firstBatchAt: number | null;
+  prefillMs: number | null;
+  steps: number[];
+  tokenizeMs: number;
+  resolve(end: GenEnd): void;
+  reject(err: Error): void;
+}
+
+const now = () => performance.now();
+const epoch = (t: number) => performance.timeOrigin + t;
+
+/** A FIFO mutex: scoring and generation steps share the one llama_batch of the context. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async lock(): Promise<() => void> {
+    let release!: () => void;
+    const prev = this.tail;
+    this.tail = new Promise((r) => (release = r));
+    await prev;
+    return release;
+  }
+}
+
+export class Scheduler {
+  private readonly active: Job[] = [];
+  private readonly waiting: Array<(seqId: number) => void> = [];
+  private running = false;
+  private readonly eog: number[];
+  readonly mutex = new Mutex();
+
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly nat: Native,
+    private readonly free: number[],
+    private readonly batchSize: number,
+    readonly contextSize: number,
+  ) {
+    this.eog = [];
+    for (const t of model.iterateAllTokens()) if (model.isEogToken(t)) this.eog.push(t);
+  }
+
+  /** A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied. */
+  async acquire(): Promise<number> {
+    const id = this.free.pop() ?? (await new Promise<number>((r) => this.waiting.push(r)));
+    this.nat.ctx.disposeSequence(id);
+    return id;
+  }
+
+  release(id: number): void {
+    const w = this.waiting.shift();
+    if (w) w(id);
+    else this.free.push(id);
+  }
+
+  /** Runs one generation on an acquired sequence; resolves when it ends. */
+  generate(seqId: number, prompt: number[], params: GenParams, cb: JobCallbacks, submittedAt: number, tokenizeMs: number): Promise<GenEnd> {
+    if (prompt.length === 0) return Promise.reject(new GenerationError('the prompt has no tokens', 'empty_prompt'));
+    if (prompt.length >= this.contextSize) {
+      return Promise.reject(new GenerationError(`the prompt has ${prompt.length} tokens; the context holds ${this.contextSize} per sequence`, 'context_length_exceeded'));
+    }
+    const maxTokens = params.maxTokens ?? this.contextSize - prompt.length;
+    if (prompt.length + maxTokens > this.contextSize) {
+      return Promise.reject(new GenerationError(`prompt (${prompt.length} tokens) + max_tokens (${maxTokens}) exceed the context of ${this.contextSize} tokens per sequence`, 'context_length_exceeded'));
+    }
+    for (const t of prompt) {
+      if (!Number.isInteger(t) || t < 0) return Promise.reject(new GenerationError(`invalid token id ${t}`, 'invalid_token'));
+    }
+    cb.start(prompt.length, epoch(now()));
+    const seed = params.seed ?? Math.floor(Date.now() / 1000);
+    const ban = params.ignoreEos || params.minTokens > 0;
+    const sampler = this.nat.newSampler({ temperature: params.temperature, seed, banned: ban ? this.eog : undefined });
+    const freeSampler = ban && !params.ignoreEos ? this.nat.newSampler({ temperature: params.temperature, seed }) : null;
+    return new Promise<GenEnd>((resolve, reject) => {
+      const job: Job = {
+        seqId, prompt, fed: 0, next: null, generated: 0, maxTokens, params, sampler, freeSampler,
+        text: new TextStream(this.model, prompt), cb, submittedAt, firstBatchAt: null, prefillMs: null, steps: [], tokenizeMs, resolve, reject,
+      };
+      if (maxTokens === 0) return this.finish(job, 'length', epoch(now()));
+      this.active.push(job);
+      if (!this.running) void this.loop();
+    });
+  }
+
+  private finish(job: Job, reason: GenEnd['reason'], at: number): void {
+    const i = this.active.indexOf(job);
+    if (i >= 0) this.active.splice(i, 1);
+    job.sampler.dispose();
+    job.freeSampler?.dispose();
+    job.resolve({
+      reason,
+      at,
+      promptTokens: job.prompt.length,
+      completionTokens: job.generated,
+      engine: {
+        tokenize_ms: job.tokenizeMs,
+        detokenize_ms: job.text.detokenizeMs,
+        prefill_ms: job.prefillMs,
+        decode_steps_ms: job.steps,
+        queue_ms: (job.firstBatchAt ?? now()) - job.submittedAt,
+      },
+    });
+  }
+
+  private fail(job: Job, err: Error): void {
+    const i = this.active.indexOf(job);
+    if (i >= 0) this.active.splice(i, 1);
+    job.sampler.dispose();
+    job.freeSampler?.dispose();
+    job.reject(err);
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.active.length > 0) {
+        const release = await this.mutex.lock();
+        try {
+          await this.step();
+        } finally {
+          release();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async step(): Promise<void> {
+    const { ctx } = this.nat;
+    const t0 = now();
+    const items: Array<{ job: Job; tokens: number[]; pos: number; logits: boolean; index: number }> = [];
+    let slots = this.batchSize;
+    for (const job of this.active) {
+      if (job.next !== null && slots > 0) {
+        items.push({ job, tokens: [job.next], pos: job.prompt.length + job.generated - 1, logits: true, index: -1 });
+        slots--;
+      }
+    }
+    for (const job of this.active) {
+      if (job.fed < job.prompt.length && slots > 0) {
+        const n = Math.min(slots, job.prompt.length - job.fed);
+        const last = job.fed + n === job.prompt.length;
+        items.push({ job, tokens: job.prompt.slice(job.fed, job.fed + n), pos: job.fed, logits: last, index: -1 });
+        if (job.firstBatchAt === null) job.firstBatchAt = t0;
+        job.fed += n;
+        slots -= n;
+      }
+    }
+    if (items.length === 0) return;
+    try {
+      ctx.initBatch(this.batchSize - slots);
+      for (const it of items) {
+        const idx = ctx.addToBatch(it.job.seqId, it.pos, Uint32Array.from(it.tokens), it.logits ? Uint32Array.of(it.tokens.length - 1) : new Uint32Array(0));
+        if (it.logits) it.index = idx[0]!;
+      }
+      await ctx.decodeBatch();
+    } catch (err) {
+      for (const it of items) this.fail(it.job, new GenerationError(`llama_decode failed: ${(err as Error).message}`, 'engine_error'));
+      return;
+    }
+    const sampled = items.filter((it) => it.logits);
+    await Promise.all(sampled.map(async (it) => {
+      const job = it.job;
+      try {
+        const useFree = job.freeSampler !== null && job.generated >= job.params.minTokens;
+        const r = await ctx.sampleToken(it.index, useFree ? job.freeSampler! : job.sampler);
+        const t = now();
+        const tok = typeof r === 'number' ? r : r[0];
+        if (job.prefillMs === null) job.prefillMs = t - (job.firstBatchAt ?? t0);
+        else job.steps.push(t - t0);
+        if (tok < 0) return this.fail(job, new GenerationError('failed to sample the next token', 'engine_error'));
+        if (this.model.isEogToken(tok as never)) return this.finish(job, 'stop', epoch(t));
+        job.generated++;
+        const last = job.generated >= job.maxTokens;
+        job.cb.token(job.text.push(tok, last), epoch(t));
+        if (last) return this.finish(job, 'length', epoch(t));
+        if (job.cb.cancelled()) return this.finish(job, 'cancelled', epoch(t));
+        job.next = tok;
+      } catch (err) {
+        this.fail(job, new GenerationError(`sampling failed: ${(err as Error).message}`, 'engine_error'));
+      }
+    }));
+  }
+}
