@@ -44,6 +44,8 @@ export interface OpenedTarget {
   monitors?(scenarioId: string): { start(): Promise<void>; stop(outputTokens: number): Promise<Record<string, unknown>> } | null;
   /** Reset the server's prefix cache between scenarios, where it can. */
   resetCache?(): Promise<boolean>;
+  /** Run-level warnings about this target (e.g. a random-weights model). */
+  warnings?: Warning[];
 }
 
 export interface RunPlan {
@@ -166,6 +168,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
         continue;
       }
       result.target ??= opened.target.info;
+      for (const w of opened.warnings ?? []) if (!result.warnings.some((x) => x.code === w.code && x.message === w.message)) result.warnings.push(w);
       if (!plan.name) result.name = opened.target.info.kind;
       if (opened.environment) result.environment = { ...result.environment, engine: opened.environment() };
       if (!out) {

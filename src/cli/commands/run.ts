@@ -35,12 +35,19 @@ import { resolveHardware, type HardwareSpec } from '../../estimate/efficiency.js
 import { type ModelShape } from '../../estimate/shape.js';
 import { loadModelShape } from './estimate.js';
 import { addEfficiency } from '../../runner/efficiency.js';
+import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
+import { createEmbeddedTarget } from '../../targets/embedded.js';
+import { ensureDefaultModel, readMadeModelMarker } from '../../engine/make-model/index.js';
+import { modelShapeFromGguf } from '../../estimate/efficiency.js';
+import { product } from '../../runner/matrix.js';
+import { type Warning } from '../../core/result.js';
 
 export const RUN_OPTIONS = [
   ...TARGET_OPTIONS,
   ...SERVER_OPTIONS,
   ...WORKLOAD_OPTIONS,
   ...QUALITY_OPTIONS,
+  ...ENGINE_OPTIONS,
   ...LOAD_OPTIONS,
   ...OUTPUT_OPTIONS,
   // On run, JSON output means results.json itself on stdout (progress and tables then go to stderr).
@@ -93,6 +100,11 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   const models: string[] = v.model ?? [];
   if (target && models.length > 1) problems.push({ where: '--model', message: 'a server run takes one model', hint: 'run once per model, then llmbench compare' });
   const headers = parseHeaders(v.header ?? [], problems);
+  if (target) {
+    for (const o of ENGINE_OPTIONS) {
+      if (args.explicit.has(o.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()))) problems.push({ where: `--${o.name}`, message: 'applies to the embedded engine only', hint: 'set engine options on the server itself, or drop --target to benchmark the embedded engine' });
+    }
+  }
 
   // Workload.
   const inputs: LengthSpec[] = v.inputTokens ?? [];
@@ -175,16 +187,22 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   const tokenizerPath: string | undefined = v.tokenizer;
   const localTokenizer = tokenizerPath ? await loadLocalTokenizer(resolve(io.cwd, tokenizerPath)) : null;
 
+  // Engine settings multiply the grid like --model does; each combination is one target variant.
+  const engineDims = product([
+    ['model', models.length > 1 ? models : []],
+    ['threads', v.threads ?? []],
+    ['batch_size', v.batchSize ?? []],
+    ['context_size', v.contextSize ?? []],
+    ['gpu_layers', v.gpuLayers ?? []],
+    ['kv_cache_type', v.kvCacheType ?? []],
+  ]);
   const targets: Variant<TargetVariantValue>[] = target
     ? [{ dims: {}, value: { model: models[0] ?? null, engine: {} } }]
-    : (models.length ? models : [null]).map((m): Variant<TargetVariantValue> => ({ dims: models.length > 1 ? { model: m } : {}, value: { model: m, engine: {} } }));
+    : engineDims.map((d): Variant<TargetVariantValue> => ({ dims: d, value: { model: (d.model as string | undefined) ?? models[0] ?? null, engine: d } }));
 
   let resetWarned = false;
   const openTarget = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
-    if (!target) {
-      const { SetupError } = await import('../../core/errors.js');
-      throw new SetupError('LLMBENCH_ENGINE_UNAVAILABLE', 'the embedded engine is not available in this build', 'pass --target URL to benchmark a server');
-    }
+    if (!target) return openEmbedded(tv, concurrency, clock);
     const so = serverOptionsFrom(v);
     const t = await openServerTarget({ url: target, api: args.explicit.has('api') ? api : null, server: so.target.server, model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency, tls: so.target.tls });
     // With --server auto the adapter may pick the API (native on Triton): the workload builds prompts for it.
@@ -217,6 +235,60 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
           : undefined,
       monitors: monitors ?? undefined,
     };
+  };
+  const openEmbedded = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
+    const warnings: Warning[] = [];
+    let modelPath: string;
+    if (tv.model) modelPath = /^(hf:|https?:)/.test(tv.model) ? tv.model : resolve(io.cwd, tv.model);
+    else {
+      const made = await ensureDefaultModel({ env: io.env });
+      if (made.created) io.stderr(`made the default model ${made.path} (${(made.fileBytes / 1e6).toFixed(1)} MB, once; cached)\n`);
+      modelPath = made.path;
+    }
+    const e = tv.engine;
+    const t = await createEmbeddedTarget({
+      modelPath,
+      clock,
+      threads: (e.threads as number | undefined) ?? null,
+      batchSize: (e.batch_size as number | undefined) ?? null,
+      contextSize: (e.context_size as number | undefined) ?? null,
+      gpuLayers: (e.gpu_layers as number | undefined) ?? null,
+      kvCacheType: e.kv_cache_type as 'f16' | 'q8_0' | 'q4_0' | undefined,
+      flashAttention: flashAttentionSetting(v.flashAttention),
+      sequences: concurrency,
+    });
+    const marker = /^(hf:|https?:)/.test(modelPath) ? null : (() => {
+      try {
+        return readMadeModelMarker(modelPath);
+      } catch {
+        return null;
+      }
+    })();
+    if (marker) {
+      const note = `random weights (${marker.name}): the timings are real, the generated text is meaningless`;
+      t.info.random_weights = true;
+      t.info.note = note;
+      warnings.push({ code: 'RANDOM_WEIGHTS', message: `model ${note}` });
+      io.stderr(`model: ${note}\n`);
+    }
+    if (!/^(hf:|https?:)/.test(modelPath)) {
+      try {
+        shapes.set(t, await modelShapeFromGguf(modelPath));
+        const env = t.environment();
+        engineReservations.set(t, { reservedContext: typeof env.context_size === 'number' ? env.context_size : undefined, reservedSequences: concurrency, kvDtype: (e.kv_cache_type as string | undefined) ?? 'f16' });
+      } catch {
+        // No shape, no MBU/MFU: the efficiency fields are simply absent.
+      }
+    }
+    if (pplRequest) {
+      try {
+        perplexities.set(t, await measurePerplexity(t, pplRequest, { headers: {}, timeoutMs: v.timeout, signal: io.signal, log: (l) => io.stderr(`${l}\n`) }));
+      } catch (err) {
+        await t.close().catch(() => undefined);
+        throw err;
+      }
+    }
+    return { target: t, tokenizer: t.tokenizer() ?? localTokenizer, memory: async () => ({ ...(await t.memory()) }), environment: () => t.environment(), warnings };
   };
   const perplexities = new Map<Target, PerplexityResult>();
   // Model shape and KV reservation per opened embedded target (from its GGUF), for MBU/MFU.

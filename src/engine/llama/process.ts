@@ -55,7 +55,8 @@ function childExecArgv(workerIsTs: boolean): string[] {
       i++;
     } else if (/^--(import|loader|experimental-loader|require)=/.test(a) || /^--(conditions|enable-source-maps|no-warnings)/.test(a)) keep.push(a);
   }
-  if (workerIsTs && !keep.some((a) => a.includes('tsx'))) keep.push('--import', 'tsx');
+  // Resolved to a file URL: a bare `tsx` would be looked up from the user's working directory, not from llmbench.
+  if (workerIsTs && !keep.some((a) => a.includes('tsx'))) keep.push('--import', import.meta.resolve('tsx'));
   return keep;
 }
 
