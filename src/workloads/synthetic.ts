@@ -139,7 +139,7 @@ export class SyntheticWorkload implements Workload {
       this.prefixText = (await exactText(tok, this.o.sharedPrefix, () => WORDS[rng.int(0, WORDS.length - 1)]!)) ?? '';
     }
     if (this.o.input.min - (this.overhead ?? 0) - this.o.sharedPrefix < 1) {
-      throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone take ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
+      throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone takes ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
     }
   }
 
