@@ -16,10 +16,8 @@ import { type GenerationRequest, type Target } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
 import { Recorder } from './recorder.js';
 
-export interface ScenarioPlan {
-  id: string;
-  workload: Workload;
-  load: LoadSpec;
+/** How each scenario of a run is executed (shared by every scenario; RunPlan extends it). */
+export interface ExecSettings {
   /** Requests per repeat; null when --duration bounds the phase instead. */
   requests: number | null;
   durationMs: number | null;
@@ -30,6 +28,12 @@ export interface ScenarioPlan {
   seed: number;
   extraBody: Record<string, unknown>;
   keepText: boolean;
+}
+
+export interface ScenarioPlan extends ExecSettings {
+  id: string;
+  workload: Workload;
+  load: LoadSpec;
 }
 
 export interface ExecContext {

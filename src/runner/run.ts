@@ -16,7 +16,7 @@ import { spread } from '../metrics/stats.js';
 import { describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
 import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
-import { executeScenario } from './execute.js';
+import { executeScenario, type ExecSettings } from './execute.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
 import { SelfMonitor } from './self-monitor.js';
@@ -48,7 +48,7 @@ export interface OpenedTarget {
   warnings?: Warning[];
 }
 
-export interface RunPlan {
+export interface RunPlan extends ExecSettings {
   config: Record<string, unknown>;
   api: ApiStyle;
   name: string | null;
@@ -56,15 +56,6 @@ export interface RunPlan {
   targets: Variant<TargetVariantValue>[];
   workloads: Variant<WorkloadVariantValue>[];
   loads: LoadSpec[];
-  requests: number | null;
-  durationMs: number | null;
-  warmup: number;
-  repeats: number;
-  timeoutMs: number;
-  temperature: number | null;
-  seed: number;
-  extraBody: Record<string, unknown>;
-  keepText: boolean;
   slo: Slo | null;
   percentiles: number[];
   /** Opens a target variant with a connection pool / sequence count sized for `concurrency`. */
@@ -195,7 +186,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
           const self = new SelfMonitor();
           const concurrency = spec.load.mode === 'sequential' ? 1 : spec.load.mode === 'concurrency' ? spec.load.concurrency : spec.load.mode === 'batch' ? requests : null;
           const runRes = await executeScenario(
-            { id: spec.id, workload, load: spec.load, requests, durationMs: plan.durationMs, warmup: plan.warmup, repeats: plan.repeats, timeoutMs: plan.timeoutMs, temperature: plan.temperature, seed: plan.seed, extraBody: plan.extraBody, keepText: plan.keepText },
+            { ...pickExec(plan), id: spec.id, workload, load: spec.load, requests },
             {
               clock,
               target: opened.target,
@@ -271,6 +262,11 @@ async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): 
     )
     .catch(() => undefined);
   return prompt;
+}
+
+function pickExec(p: ExecSettings): ExecSettings {
+  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText } = p;
+  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText };
 }
 
 function mostCommonError(records: RequestRecord[]): string {

@@ -11,9 +11,7 @@ import { type ChatMessage } from '../core/chat.js';
 import { type RunClock } from '../core/clock.js';
 import { type TokenScorer } from '../core/scorer.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { defaultThreads } from '../engine/llama/defaults.js';
-import { resolveModelRef } from '../engine/llama/model-ref.js';
-import { EngineCrashed, EngineProcess, EngineRequestError } from '../engine/llama/process.js';
+import { EngineCrashed, EngineRequestError, startEngine } from '../engine/llama/process.js';
 import { type EngineMemory, type GenInput, type GenParams, type KvCacheType } from '../engine/llama/protocol.js';
 import { RequestFailure, type GenerationRequest, type StreamSink, type Target, type TargetInfo } from './target.js';
 
@@ -76,21 +74,9 @@ function genParams(req: GenerationRequest): GenParams {
 }
 
 export async function createEmbeddedTarget(opts: EmbeddedTargetOptions): Promise<EmbeddedTarget> {
-  const modelPath = await resolveModelRef(opts.modelPath);
-  const engine = await EngineProcess.start({
-    modelPath,
-    threads: opts.threads ?? defaultThreads(),
-    batchSize: opts.batchSize ?? null,
-    contextSize: opts.contextSize ?? null,
-    gpuLayers: opts.gpuLayers ?? null,
-    kvCacheType: opts.kvCacheType ?? 'f16',
-    flashAttention: opts.flashAttention ?? null,
-    sequences: opts.sequences ?? 1,
-    gpu: opts.gpu ?? false,
-    // Group token messages (timestamps stay per token, taken in the engine): fewer wake-ups of both processes
-    // while the engine decodes.
-    tokenFlushMs: opts.tokenFlushMs ?? 20,
-  });
+  // Token messages are grouped (timestamps stay per token, taken in the engine): fewer wake-ups of both
+  // processes while the engine decodes.
+  const { engine, modelPath } = await startEngine(opts.modelPath, opts, opts.sequences ?? 1, opts.tokenFlushMs ?? 20);
   const ei = engine.info;
   const name = basename(opts.modelPath);
   const tokenizerName = `engine: ${ei.model.vocab_type} vocab of ${name} (node-llama-cpp)`;

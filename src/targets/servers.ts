@@ -34,21 +34,11 @@ export const SERVER_APIS: Record<ServerKind, readonly ApiStyle[]> = {
   mindie: ['chat', 'native'],
 };
 
-export interface ServerTargetOptions {
+export interface ServerTargetOptions extends Omit<OpenAiTargetOptions, 'api' | 'kind'> {
   /** --server; 'auto' detects. */
   server: (typeof SERVER_KINDS)[number];
   /** --api; null/undefined = the server's default. */
   api?: ApiStyle | null;
-  /** --target URL (with or without /v1). */
-  url: string;
-  model?: string;
-  apiKey?: string;
-  /** --header values, parsed. */
-  headers?: Record<string, string>;
-  timeoutMs: number;
-  /** Largest number of requests in flight (sizes the connection pool). */
-  connections: number;
-  tls?: TlsOptions;
 }
 
 /** A server target: the Target, plus what the runner needs between scenarios. */

@@ -8,8 +8,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from '../../core/errors.js';
+import { defaultThreads } from './defaults.js';
+import { resolveModelRef } from './model-ref.js';
 import {
-  type CallOp, type ChildMessage, type EngineConfig, type EngineInfo, type EngineMemory, type GenEnd, type GenInput, type GenParams, type ParentMessage,
+  type CallOp, type ChildMessage, type EngineConfig, type EngineInfo, type EngineMemory, type GenEnd, type GenInput, type GenParams, type KvCacheType, type ParentMessage,
 } from './protocol.js';
 
 export class EngineCrashed extends Error {
@@ -236,4 +238,33 @@ export class EngineProcess {
       clearTimeout(timer);
     }
   }
+}
+
+/** Engine settings as users give them (`run` and `serve` take the same): unset means the engine's default. */
+export interface EngineSettings {
+  threads?: number | null;
+  batchSize?: number | null;
+  contextSize?: number | null;
+  gpuLayers?: number | null;
+  kvCacheType?: KvCacheType;
+  flashAttention?: boolean | null;
+  gpu?: false | 'auto';
+}
+
+/** Resolves the model reference (a path, or hf:/https downloaded once) and starts the engine with defaults filled in. */
+export async function startEngine(modelRef: string, s: EngineSettings, sequences: number, tokenFlushMs?: number): Promise<{ engine: EngineProcess; modelPath: string }> {
+  const modelPath = await resolveModelRef(modelRef);
+  const engine = await EngineProcess.start({
+    modelPath,
+    threads: s.threads ?? defaultThreads(),
+    batchSize: s.batchSize ?? null,
+    contextSize: s.contextSize ?? null,
+    gpuLayers: s.gpuLayers ?? null,
+    kvCacheType: s.kvCacheType ?? 'f16',
+    flashAttention: s.flashAttention ?? null,
+    sequences,
+    gpu: s.gpu ?? false,
+    ...(tokenFlushMs !== undefined ? { tokenFlushMs } : {}),
+  });
+  return { engine, modelPath };
 }

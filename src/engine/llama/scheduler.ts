@@ -77,7 +77,7 @@ export class Scheduler {
     private readonly model: LlamaModel,
     private readonly nat: Native,
     private readonly free: number[],
-    private readonly batchSize: number,
+    readonly batchSize: number,
     readonly contextSize: number,
   ) {
     this.eog = [];

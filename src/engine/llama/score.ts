@@ -4,12 +4,16 @@
  * The tokens are decoded with logits at every position; a greedy sampler (temperature 0: the chain is greedy
  * only, which leaves the logits untouched) returns softmax(logits) over the whole vocabulary
  * (AddonContext.cpp SampleToken with probabilities, node-llama-cpp 3.21.1): the distribution llama-perplexity takes
- * its log-softmax of. Decoded in chunks of CHUNK positions so only that many full-vocabulary arrays exist at once.
+ * its log-softmax of.
+ *
+ * A window is decoded in as few batches as the context's batch size allows (one, for windows up to it, as
+ * llama-perplexity does with -b ≥ -c). Decoding it in small chunks that attend to the previous chunk's KV cells
+ * gave run-to-run different log-probabilities for the later chunks on this build (seen: 2 in 8 fresh engines,
+ * perplexity off by up to 2 %), while single-batch windows were identical every time.
  */
 import { type Native } from './native.js';
 import { type Scheduler } from './scheduler.js';
 
-const CHUNK = 64;
 
 export async function scoreTokens(nat: Native, sched: Scheduler, ids: readonly number[]): Promise<Array<number | null>> {
   if (ids.length > sched.contextSize) throw new Error(`${ids.length} tokens exceed the context of ${sched.contextSize} per sequence`);
@@ -17,8 +21,9 @@ export async function scoreTokens(nat: Native, sched: Scheduler, ids: readonly n
   const seqId = await sched.acquire();
   const sampler = nat.newSampler({ temperature: 0, seed: 0 });
   try {
-    for (let start = 0; start < ids.length; start += CHUNK) {
-      const end = Math.min(ids.length, start + CHUNK);
+    const chunk = Math.max(1, sched.batchSize);
+    for (let start = 0; start < ids.length; start += chunk) {
+      const end = Math.min(ids.length, start + chunk);
       const tokens = Uint32Array.from(ids.slice(start, end));
       // Logits at every position that has a next token to score.
       const want = Uint32Array.from({ length: Math.min(end, ids.length - 1) - start }, (_, i) => i);

@@ -70,6 +70,22 @@ async function onGen(id: number, msg: Extract<ParentMessage, { t: 'gen' }>): Pro
   }
 }
 
+/**
+ * One throw-away decode before the engine reports ready, as llama.cpp's own tools do ("warming up the model with
+ * an empty run" in common_init_from_params): the first decode of a fresh context is slower, and its first
+ * results were seen to differ from every later one, so neither may reach a measured request or a perplexity.
+ */
+async function warmup(n: Native, seqId: number, loaded: Loaded): Promise<void> {
+  const bos = loaded.model.tokens.bos;
+  const eos = loaded.model.tokens.eos;
+  const toks = [bos, eos].filter((t): t is NonNullable<typeof t> => t !== null).map(Number);
+  if (!toks.length) toks.push(0);
+  n.ctx.initBatch(toks.length);
+  n.ctx.addToBatch(seqId, 0, Uint32Array.from(toks), Uint32Array.from([toks.length - 1]));
+  await n.ctx.decodeBatch();
+  n.ctx.disposeSequence(seqId);
+}
+
 async function memory(): Promise<EngineMemory> {
   const e = engine!;
   const vram = e.llama.gpu === false ? null : e.model.memoryUsage.vram + e.context.memoryUsage.vram;
@@ -120,7 +136,10 @@ process.on('message', (raw) => {
           const ids: number[] = [];
           for (let i = 0; i < msg.config.sequences; i++) ids.push(nat.sequenceId(loaded.context.getSequence()));
           sched = new Scheduler(loaded.model, nat, ids.reverse(), loaded.context.batchSize, loaded.context.contextSize);
-          send({ t: 'ready', info: loaded.info });
+          warmup(nat, ids[0]!, loaded).then(
+            () => send({ t: 'ready', info: loaded.info }),
+            (err: Error) => send({ t: 'load_error', message: `warmup decode failed: ${err.message}` }),
+          );
         },
         (err: Error) => {
           const log = [...new Set(recentLog.filter((l) => !l.includes('bad special token') && !l.includes('Falling back to estimation')))].slice(-4).join('\n');

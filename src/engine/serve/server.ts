@@ -15,9 +15,7 @@ import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { epochNow } from '../../core/clock.js';
 import { SetupError } from '../../core/errors.js';
-import { defaultThreads } from '../llama/defaults.js';
-import { resolveModelRef } from '../llama/model-ref.js';
-import { EngineCrashed, EngineProcess, EngineRequestError } from '../llama/process.js';
+import { EngineCrashed, EngineRequestError, startEngine } from '../llama/process.js';
 import { type EngineInfo, type GenInput, type KvCacheType } from '../llama/protocol.js';
 import { ApiError, finishReason, parseGeneration, parseJsonBody, parseMessages, timingsOf, usageOf, type ParsedGeneration } from './openai.js';
 import { renderMetrics, ServeMetrics } from './metrics.js';
@@ -94,18 +92,7 @@ function engineError(err: unknown): ApiError {
 
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const parallel = opts.parallel ?? 1;
-  const modelPath = await resolveModelRef(opts.modelPath);
-  const engine = await EngineProcess.start({
-    modelPath,
-    threads: opts.threads ?? defaultThreads(),
-    batchSize: opts.batchSize ?? null,
-    contextSize: opts.contextSize ?? null,
-    gpuLayers: opts.gpuLayers ?? null,
-    kvCacheType: opts.kvCacheType ?? 'f16',
-    flashAttention: opts.flashAttention ?? null,
-    sequences: parallel,
-    gpu: opts.gpu ?? false,
-  });
+  const { engine, modelPath } = await startEngine(opts.modelPath, opts, parallel);
   const info = engine.info;
   const file = basename(modelPath);
   const modelId = file.replace(/\.gguf$/i, '');
