@@ -40,7 +40,8 @@ async function tokenizerJson(path: string): Promise<Tokenizer> {
 
 async function ggufTokenizer(path: string): Promise<Tokenizer> {
   const { getLlama } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  // A vocabulary-only GGUF has no tensors; llama.cpp logs that as an error although the vocabulary loads fine.
+  const llama = await getLlama({ gpu: false, build: 'never', logger: () => undefined });
   let model;
   try {
     model = await llama.loadModel({ modelPath: path, vocabOnly: true });

@@ -22,7 +22,8 @@ export function readPromptsFile(path: string): Entry[] {
   const lines = text.split(/\r?\n/);
   const nonEmpty = lines.map((l, i) => [l, i + 1] as const).filter(([l]) => l.trim() !== '');
   if (!nonEmpty.length) throw new UsageError([{ where: '--prompts', message: `${path} has no prompts`, hint: 'one prompt per line, or JSONL with a "prompt" or "messages" field' }]);
-  const jsonl = nonEmpty.every(([l]) => l.trimStart().startsWith('{'));
+  // JSONL by extension or by its first line; then every line must be a JSON object (errors name the line).
+  const jsonl = path.toLowerCase().endsWith('.jsonl') || nonEmpty[0]![0].trimStart().startsWith('{');
   if (!jsonl) return nonEmpty.map(([l]) => ({ prompt: l }));
   const problems: Problem[] = [];
   const out: Entry[] = [];

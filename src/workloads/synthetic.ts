@@ -92,6 +92,8 @@ export class SyntheticWorkload implements Workload {
   private ctx: WorkloadContext | null = null;
   /** Tokens the chat template (or BOS) adds around the content; null when unknown. */
   private overhead: number | null = null;
+  /** Tokens the server processes beyond what the tokenizer's full-prompt count says (llama.cpp chat: −1). */
+  private correction = 0;
   private overheadNote: string | null = null;
   private prefixText = '';
   /** Without a tokenizer: tokens per word and fixed overhead measured from the server's usage.prompt_tokens. */
@@ -134,6 +136,19 @@ export class SyntheticWorkload implements Workload {
     } else if (tok.countPrompt) {
       this.overhead = (await tok.countPrompt(probe)) - plain;
     } else this.overhead = 0;
+    // What the tokenize endpoint counts and what the server processes can differ (llama.cpp's /apply-template
+    // plus /tokenize counts one BOS more than its chat path uses): one probe's usage.prompt_tokens settles it.
+    if (this.overhead !== null && ctx.probe) {
+      const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: 1, force_length: false };
+      if (ctx.api === 'chat') item.messages = [{ role: 'user', content: probe }];
+      else item.prompt = probe;
+      const real = await ctx.probe(item);
+      if (real !== null && real !== plain + this.overhead) {
+        this.overheadNote = `the server processed ${real} prompt tokens where its tokenizer counted ${plain + this.overhead}: every prompt's count is corrected by ${real - plain - this.overhead}`;
+        this.correction = real - plain - this.overhead;
+        this.overhead = real - plain;
+      }
+    }
     if (this.o.sharedPrefix > 0) {
       const rng = new Rng(0x5eed);
       this.prefixText = (await exactText(tok, this.o.sharedPrefix, () => WORDS[rng.int(0, WORDS.length - 1)]!)) ?? '';
@@ -141,6 +156,13 @@ export class SyntheticWorkload implements Workload {
     if (this.o.input.min - (this.overhead ?? 0) - this.o.sharedPrefix < 1) {
       throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone takes ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
     }
+  }
+
+  /** Tokens the server will process for this content (template or BOS included), or null when unknown. */
+  private async countWhole(content: string): Promise<number | null> {
+    const tok = this.ctx!.tokenizer!;
+    const n = this.ctx!.api === 'chat' ? (tok.countChat ? await tok.countChat([{ role: 'user', content }]) : null) : tok.countPrompt ? await tok.countPrompt(content) : null;
+    return n === null ? null : n + this.correction;
   }
 
   /** Two probes (10 and 110 words) give tokens per word and the template's fixed overhead. */
@@ -173,11 +195,18 @@ export class SyntheticWorkload implements Workload {
     let content: string;
     let exact: number | null = null;
     if (tok) {
-      const contentTokens = target - (this.overhead ?? 0) - this.o.sharedPrefix;
-      const body = await exactText(tok, contentTokens, word, salt);
-      if (body === null) throw new UsageError([{ where: '--input-tokens', message: `could not build a prompt of exactly ${target} tokens with ${tok.description}` }]);
-      content = this.prefixText ? `${this.prefixText} ${body}` : body;
-      if (this.prefixText) content = await fixJoin(tok, content, this.o.sharedPrefix + contentTokens);
+      let contentTokens = target - (this.overhead ?? 0) - this.o.sharedPrefix;
+      content = '';
+      // The content's own count can change inside the template (a word after "user\n" may tokenize without its
+      // leading-space piece), so the whole prompt is counted again and the content resized until it is exact.
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const body = await exactText(tok, contentTokens, word, salt);
+        if (body === null) throw new UsageError([{ where: '--input-tokens', message: `could not build a prompt of exactly ${target} tokens with ${tok.description}` }]);
+        content = this.prefixText ? await fixJoin(tok, `${this.prefixText} ${body}`, this.o.sharedPrefix + contentTokens) : body;
+        const whole = await this.countWhole(content);
+        if (whole === null || whole === target) break;
+        contentTokens += target - whole;
+      }
       exact = this.overhead === null ? null : target;
     } else {
       // Calibrated (or ~1.3) tokens per word; usage.prompt_tokens gives the real count afterwards.
