@@ -29,3 +29,23 @@ test('after a hard crash, results.json is rebuilt from requests.jsonl with the s
     await s.close();
   }
 });
+
+test('llmbench report on a run that never finished rebuilds results.json from requests.jsonl and writes it back', async () => {
+  const s = await startScriptedServer({ itlMs: 1 }, { tokenize: true });
+  try {
+    const out = tempDir();
+    const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '4', '--requests', '3', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const dir = join(out, readdirSync(out)[0]!);
+    const complete = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...complete, scenarios: [], finished_at: null }));
+    const rep = await runCli(['report', dir, '--no-charts', '--format', 'csv']);
+    assert.equal(rep.code, 0, rep.stderr);
+    assert.match(rep.stderr, /rebuilt .*results\.json from requests\.jsonl \(1 scenario\(s\)\)/);
+    const rebuilt = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+    assert.deepEqual(rebuilt.scenarios[0]!.summary, complete.scenarios[0]!.summary);
+    assert.equal(rebuilt.interrupted, true);
+  } finally {
+    await s.close();
+  }
+});

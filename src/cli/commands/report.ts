@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { rebuildResult } from '../../runner/rebuild.js';
+import { writeJsonAtomic } from '../../runner/output.js';
+import { join, resolve } from 'node:path';
 import { type CommandDef } from '../command.js';
 import { type OptionDef } from '../option.js';
 import { DB_OPTION, FORMAT_OPTIONS, resolveFormat } from '../options/report.js';
@@ -19,6 +21,7 @@ const REPORT_OPTIONS: readonly OptionDef[] = [
     group: 'Output',
   },
   { name: 'charts', kind: 'boolean', default: true, description: 'write charts and report.html (--no-charts prints the tables only)', group: 'Output' },
+  { name: 'rebuild', kind: 'boolean', description: "recompute results.json from requests.jsonl (done anyway for a run that never finished, e.g. after a crash)", group: 'Output' },
   ...FORMAT_OPTIONS,
   DB_OPTION,
 ];
@@ -36,7 +39,15 @@ export const reportCommand: CommandDef = {
     const v = args.values;
     const dbPath = resolveDbPath(v.db, io.env, io.cwd);
     const runs = args.positionals.map((ref) => loadRunRef(ref, io.cwd, dbPath));
-    for (const r of runs) if (r.skippedLines) io.stderr(`llmbench report: ${r.dir}/requests.jsonl: skipped ${r.skippedLines} malformed line(s)\n`);
+    for (const r of runs) {
+      if (r.skippedLines) io.stderr(`llmbench report: ${r.dir}/requests.jsonl: skipped ${r.skippedLines} malformed line(s)\n`);
+      // A run that never finished (killed, crashed) has only its first results.json: rebuild it from requests.jsonl.
+      if (r.result.finished_at === null || v.rebuild === true) {
+        r.result = rebuildResult(r.dir);
+        writeJsonAtomic(join(r.dir, 'results.json'), r.result);
+        io.stderr(`llmbench report: rebuilt ${r.dir}/results.json from requests.jsonl (${r.result.scenarios.length} scenario(s))\n`);
+      }
+    }
     const format = resolveFormat(v);
     io.stdout(reportTables(runs.map((r) => r.result), format).map((t) => renderTable(t, format)).join(format === 'table' || format === 'md' ? '\n' : ''));
     if (v.charts !== false) {
