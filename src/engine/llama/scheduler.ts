@@ -11,7 +11,7 @@
  * Length forcing: like llama.cpp's `ignore_eos` (logit bias −∞ on every end-of-generation token), so the model
  * writes exactly max_tokens tokens of real text; `min_tokens` bans them only until that many were generated.
  */
-import { type LlamaModel } from 'node-llama-cpp';
+import { type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
 import { type GenEnd, type GenParams } from './protocol.js';
 import { type AddonSampler, type Native } from './native.js';
 import { TextStream } from './text-stream.js';
@@ -71,15 +71,22 @@ export class Scheduler {
   private readonly waiting: Array<(seqId: number) => void> = [];
   private running = false;
   private readonly eog: number[];
+  private readonly free: number[];
+  /** Every llama_context call that reads or changes KV cells or the batch (see acquire) holds it. */
   readonly mutex = new Mutex();
 
+  /**
+   * `sequences` are only used for their ids (the scheduler drives them through the addon), but are held here for
+   * the scheduler's lifetime: a collected LlamaContextSequence makes node-llama-cpp empty its KV cells (session.ts).
+   */
   constructor(
     private readonly model: LlamaModel,
     private readonly nat: Native,
-    private readonly free: number[],
+    readonly sequences: readonly LlamaContextSequence[],
     readonly batchSize: number,
     readonly contextSize: number,
   ) {
+    this.free = sequences.map((s) => nat.sequenceId(s)).reverse();
     this.eog = [];
     for (const t of model.iterateAllTokens()) if (model.isEogToken(t)) this.eog.push(t);
   }
@@ -87,7 +94,14 @@ export class Scheduler {
   /** A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied. */
   async acquire(): Promise<number> {
     const id = this.free.pop() ?? (await new Promise<number>((r) => this.waiting.push(r)));
-    this.nat.ctx.disposeSequence(id);
+    // Under the mutex: llama_memory_seq_rm edits the KV cache's cell bookkeeping, which a llama_decode of another
+    // sequence, running on a libuv thread meanwhile, reads and writes without a lock of its own.
+    const release = await this.mutex.lock();
+    try {
+      this.nat.ctx.disposeSequence(id);
+    } finally {
+      release();
+    }
     return id;
   }
 
