@@ -1,8 +1,11 @@
-// The engine's KV state must not depend on when V8 collects garbage. node-llama-cpp empties the KV cells of a
-// LlamaContextSequence it finds collected (a FinalizationRegistry); the scheduler drives sequence ids through the
-// addon, so it must keep those objects alive (session.ts). These tests load the engine in this process, as the
-// engine child does, and force full collections in the middle of a generation and of a chunked scoring: before
-// the fix, the text after the collection (and every log-probability of the chunks after it) came out different.
+// Greedy output must depend on nothing but the tokens. These tests load the engine in this process, as the engine
+// child does (session.ts), and check the two ways it once did not:
+// - node-llama-cpp empties the KV cells of a LlamaContextSequence it finds garbage-collected (a
+//   FinalizationRegistry), so the scheduler must keep those objects alive: full collections are forced in the
+//   middle of a generation and of a chunked scoring (before the fix, the text after the collection, and every
+//   log-probability of the batches after it, came out different);
+// - llama.cpp returns a multi-sequence batch's outputs out of order and swaps them into place on the first logits
+//   access, which must not race (scheduler.ts step()): concurrent requests must each get their text from alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
@@ -83,4 +86,37 @@ test('chunked scoring is unchanged by garbage collections between its batches', 
     await settle();
   }
   assert.equal(loaded.context.sequencesLeft, 0);
+});
+
+test('concurrent greedy requests each get the text they get alone (outputs reordered by llama.cpp)', async () => {
+  const loaded = await loadEngine({
+    modelPath: STORIES, threads: 1, batchSize: 512, contextSize: 128, gpuLayers: null, kvCacheType: 'f16', flashAttention: null, sequences: 6, gpu: false,
+  });
+  const { sched } = await openSession(loaded, 1, 6);
+  const prompts = ['Once upon a time', 'The cat sat on the', 'Tom had a big red', 'One day, Lily went to', 'The sun was hot and', 'Sam and his dog'];
+  const params: GenParams = { ...PARAMS, maxTokens: 32 };
+  /** Generates prompts[k] on sequence id k for each k in `order`, all at once; returns the texts by k. */
+  const run = async (order: readonly number[]): Promise<string[]> => {
+    const ids: number[] = [];
+    for (let i = 0; i < prompts.length; i++) ids.push(await sched.acquire());
+    assert.deepEqual(ids, [0, 1, 2, 3, 4, 5]);
+    const texts = prompts.map(() => '');
+    // All queued before the first step, so every batch holds the sequences in this order.
+    const ends = order.map((k) => sched.generate(k, inputTokens(loaded.model, loaded.template, { kind: 'prompt', text: prompts[k]! }) as number[], params, {
+      start: () => undefined,
+      token: (t) => void (texts[k] += t),
+      cancelled: () => false,
+    }, performance.now(), 0));
+    await Promise.all(ends);
+    for (const id of ids.reverse()) sched.release(id);
+    return texts;
+  };
+  const alone: string[] = [];
+  for (let k = 0; k < prompts.length; k++) alone.push((await run([k]))[k]!);
+  assert.equal(new Set(alone).size, prompts.length);
+  // Sequence ids 0, 2, 4, 1, 3, 5 in batch order: llama.cpp decodes them as ubatches {0,1} {2,3} {4,5}, so its
+  // outputs come back out of batch order (llama_batch_allocr::split_equal) and must be swapped into place.
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(await run([0, 2, 4, 1, 3, 5]), alone, `round ${i + 1}`);
+  }
 });

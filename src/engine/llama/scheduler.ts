@@ -2,7 +2,8 @@
  * Child side: continuous batching over the context's sequences, driving llama.cpp through the addon directly
  * (native.ts says why). Each step builds one batch: the last sampled token of every decoding request, then prompt
  * chunks of requests still in prefill, up to the batch size; one llama_decode; then one sample per request
- * that asked for logits (sampled concurrently, as node-llama-cpp does). Requests beyond the sequences wait FIFO.
+ * that asked for logits (the first alone, then the others concurrently: see step()). Requests beyond the
+ * sequences wait FIFO.
  *
  * Timing, per request: `queue_ms` submission → first batch holding its prompt; `prefill_ms` that batch's start →
  * first token sampled; each `decode_steps_ms` entry step start → its token sampled (llama_decode + sampling: what
@@ -218,7 +219,7 @@ export class Scheduler {
       return;
     }
     const sampled = items.filter((it) => it.logits);
-    await Promise.all(sampled.map(async (it) => {
+    const sampleOne = async (it: (typeof sampled)[number]) => {
       const job = it.job;
       try {
         const useFree = job.freeSampler !== null && job.generated >= job.params.minTokens;
@@ -238,6 +239,14 @@ export class Scheduler {
       } catch (err) {
         this.fail(job, new GenerationError(`sampling failed: ${(err as Error).message}`, 'engine_error'));
       }
-    }));
+    };
+    // The first sample alone, the rest concurrently. When a batch holds several sequences, llama.cpp's ubatch
+    // split (split_equal: KV streams per sequence) can produce the outputs out of batch order; llama_decode only
+    // records the row swaps, and the first logits access applies them (llama_context::output_reorder, unlocked).
+    // Concurrent first accesses from libuv threads swapped rows twice or half-way: a sequence then sampled another
+    // one's logits (seen: 14 of 120 outputs of 4 concurrent greedy requests differed from the same prompts run
+    // alone). Once one sample has returned, the swaps are applied and the logits are only read.
+    if (sampled.length > 0) await sampleOne(sampled[0]!);
+    await Promise.all(sampled.slice(1).map(sampleOne));
   }
 }
