@@ -2,7 +2,8 @@
  * Child side: continuous batching over the context's sequences, driving llama.cpp through the addon directly
  * (native.ts says why). Each step builds one batch: the last sampled token of every decoding request, then prompt
  * chunks of requests still in prefill, up to the batch size; one llama_decode; then one sample per request
- * that asked for logits (sampled concurrently, as node-llama-cpp does). Requests beyond the sequences wait FIFO.
+ * that asked for logits (the first alone, then the others concurrently: see step()). Requests beyond the
+ * sequences wait FIFO.
  *
  * Timing, per request: `queue_ms` submission → first batch holding its prompt; `prefill_ms` that batch's start →
  * first token sampled; each `decode_steps_ms` entry step start → its token sampled (llama_decode + sampling: what
@@ -11,7 +12,7 @@
  * Length forcing: like llama.cpp's `ignore_eos` (logit bias −∞ on every end-of-generation token), so the model
  * writes exactly max_tokens tokens of real text; `min_tokens` bans them only until that many were generated.
  */
-import { type LlamaModel } from 'node-llama-cpp';
+import { type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
 import { type GenEnd, type GenParams } from './protocol.js';
 import { type AddonSampler, type Native } from './native.js';
 import { TextStream } from './text-stream.js';
@@ -71,15 +72,22 @@ export class Scheduler {
   private readonly waiting: Array<(seqId: number) => void> = [];
   private running = false;
   private readonly eog: number[];
+  private readonly free: number[];
+  /** Every llama_context call that reads or changes KV cells or the batch (see acquire) holds it. */
   readonly mutex = new Mutex();
 
+  /**
+   * `sequences` are only used for their ids (the scheduler drives them through the addon), but are held here for
+   * the scheduler's lifetime: a collected LlamaContextSequence makes node-llama-cpp empty its KV cells (session.ts).
+   */
   constructor(
     private readonly model: LlamaModel,
     private readonly nat: Native,
-    private readonly free: number[],
+    readonly sequences: readonly LlamaContextSequence[],
     readonly batchSize: number,
     readonly contextSize: number,
   ) {
+    this.free = sequences.map((s) => nat.sequenceId(s)).reverse();
     this.eog = [];
     for (const t of model.iterateAllTokens()) if (model.isEogToken(t)) this.eog.push(t);
   }
@@ -87,7 +95,14 @@ export class Scheduler {
   /** A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied. */
   async acquire(): Promise<number> {
     const id = this.free.pop() ?? (await new Promise<number>((r) => this.waiting.push(r)));
-    this.nat.ctx.disposeSequence(id);
+    // Under the mutex: llama_memory_seq_rm edits the KV cache's cell bookkeeping, which a llama_decode of another
+    // sequence, running on a libuv thread meanwhile, reads and writes without a lock of its own.
+    const release = await this.mutex.lock();
+    try {
+      this.nat.ctx.disposeSequence(id);
+    } finally {
+      release();
+    }
     return id;
   }
 
@@ -204,7 +219,7 @@ export class Scheduler {
       return;
     }
     const sampled = items.filter((it) => it.logits);
-    await Promise.all(sampled.map(async (it) => {
+    const sampleOne = async (it: (typeof sampled)[number]) => {
       const job = it.job;
       try {
         const useFree = job.freeSampler !== null && job.generated >= job.params.minTokens;
@@ -224,6 +239,14 @@ export class Scheduler {
       } catch (err) {
         this.fail(job, new GenerationError(`sampling failed: ${(err as Error).message}`, 'engine_error'));
       }
-    }));
+    };
+    // The first sample alone, the rest concurrently. When a batch holds several sequences, llama.cpp's ubatch
+    // split (split_equal: KV streams per sequence) can produce the outputs out of batch order; llama_decode only
+    // records the row swaps, and the first logits access applies them (llama_context::output_reorder, unlocked).
+    // Concurrent first accesses from libuv threads swapped rows twice or half-way: a sequence then sampled another
+    // one's logits (seen: 14 of 120 outputs of 4 concurrent greedy requests differed from the same prompts run
+    // alone). Once one sample has returned, the swaps are applied and the logits are only read.
+    if (sampled.length > 0) await sampleOne(sampled[0]!);
+    await Promise.all(sampled.slice(1).map(sampleOne));
   }
 }

@@ -7,9 +7,9 @@
  * its log-softmax of.
  *
  * A window is decoded in as few batches as the context's batch size allows (one, for windows up to it, as
- * llama-perplexity does with -b ≥ -c). Decoding it in small chunks that attend to the previous chunk's KV cells
- * gave run-to-run different log-probabilities for the later chunks on this build (seen: 2 in 8 fresh engines,
- * perplexity off by up to 2 %), while single-batch windows were identical every time.
+ * llama-perplexity does with -b ≥ -c); later batches attend to the KV cells of the earlier ones. (Run-to-run
+ * different log-probabilities of those later batches, once seen in 2 of 8 fresh engines, came from node-llama-cpp
+ * emptying the KV cells of garbage-collected sequence objects: session.ts.)
  */
 import { type Native } from './native.js';
 import { type Scheduler } from './scheduler.js';
@@ -55,8 +55,8 @@ export async function scoreTokens(nat: Native, sched: Scheduler, ids: readonly n
       });
     }
   } finally {
+    // Its KV cells are emptied by the next acquire(), under the scheduler's mutex.
     sampler.dispose();
-    nat.ctx.disposeSequence(seqId);
     sched.release(seqId);
   }
   return out;

@@ -9,10 +9,11 @@
  */
 import { type CallOp, type ChildMessage, type EngineMemory, type GenInput, type ParentMessage } from './protocol.js';
 import { loadEngine, recentLog, type Loaded } from './load.js';
-import { GenerationError, Scheduler } from './scheduler.js';
+import { GenerationError, type Scheduler } from './scheduler.js';
+import { openSession } from './session.js';
 import { chatTokens, inputTokens } from './prompt.js';
 import { scoreTokens } from './score.js';
-import { native, type Native } from './native.js';
+import { type Native } from './native.js';
 import { type ChatMessage } from '../../core/chat.js';
 
 function send(msg: ChildMessage): void {
@@ -70,22 +71,6 @@ async function onGen(id: number, msg: Extract<ParentMessage, { t: 'gen' }>): Pro
   }
 }
 
-/**
- * One throw-away decode before the engine reports ready, as llama.cpp's own tools do ("warming up the model with
- * an empty run" in common_init_from_params): the first decode of a fresh context is slower, and its first
- * results were seen to differ from every later one, so neither may reach a measured request or a perplexity.
- */
-async function warmup(n: Native, seqId: number, loaded: Loaded): Promise<void> {
-  const bos = loaded.model.tokens.bos;
-  const eos = loaded.model.tokens.eos;
-  const toks = [bos, eos].filter((t): t is NonNullable<typeof t> => t !== null).map(Number);
-  if (!toks.length) toks.push(0);
-  n.ctx.initBatch(toks.length);
-  n.ctx.addToBatch(seqId, 0, Uint32Array.from(toks), Uint32Array.from([toks.length - 1]));
-  await n.ctx.decodeBatch();
-  n.ctx.disposeSequence(seqId);
-}
-
 async function memory(): Promise<EngineMemory> {
   const e = engine!;
   const vram = e.llama.gpu === false ? null : e.model.memoryUsage.vram + e.context.memoryUsage.vram;
@@ -130,14 +115,12 @@ process.on('message', (raw) => {
         (loaded) => {
           engine = loaded;
           flushMs = msg.config.tokenFlushMs ?? 0;
-          nat = native(loaded.llama, loaded.context);
-          nat.ctx.setThreads(msg.config.threads);
-          // The sequences are only reserved for their ids: the scheduler drives them through the addon.
-          const ids: number[] = [];
-          for (let i = 0; i < msg.config.sequences; i++) ids.push(nat.sequenceId(loaded.context.getSequence()));
-          sched = new Scheduler(loaded.model, nat, ids.reverse(), loaded.context.batchSize, loaded.context.contextSize);
-          warmup(nat, ids[0]!, loaded).then(
-            () => send({ t: 'ready', info: loaded.info }),
+          openSession(loaded, msg.config.threads, msg.config.sequences).then(
+            (session) => {
+              nat = session.nat;
+              sched = session.sched;
+              send({ t: 'ready', info: loaded.info });
+            },
             (err: Error) => send({ t: 'load_error', message: `warmup decode failed: ${err.message}` }),
           );
         },
