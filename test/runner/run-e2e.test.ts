@@ -54,7 +54,9 @@ test('a grid of exact-length scenarios against a scripted server: counts, ids, t
   assert.equal(sc.token_check.short, 0);
   assert.equal(sc.metrics.itl_ms!.n, 15);
   // The server saw ignore_eos and min_tokens, and a salted, different prompt for each request.
-  const bodies = s.requests.filter((q) => q.path === '/v1/chat/completions').map((q) => q.body);
+  // (The workload's one-token usage probe per scenario is not a measured request.)
+  const bodies = s.requests.filter((q) => q.path === '/v1/chat/completions' && q.body.max_tokens === 6).map((q) => q.body);
+  assert.equal(bodies.length, 12);
   assert.equal(bodies[0]!.ignore_eos, true);
   assert.equal(bodies[0]!.min_tokens, 6);
   assert.equal(new Set(bodies.map((b) => JSON.stringify(b.messages))).size, bodies.length);
