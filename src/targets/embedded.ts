@@ -11,27 +11,21 @@ import { type ChatMessage } from '../core/chat.js';
 import { type RunClock } from '../core/clock.js';
 import { type TokenScorer } from '../core/scorer.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { EngineCrashed, EngineRequestError, startEngine } from '../engine/llama/process.js';
-import { type EngineMemory, type GenInput, type GenParams, type KvCacheType } from '../engine/llama/protocol.js';
+import { EngineCrashed, EngineRequestError, type EngineSettings, startEngine } from '../engine/llama/process.js';
+import { type EngineMemory, type GenInput, type GenParams } from '../engine/llama/protocol.js';
 import { RequestFailure, type GenerationRequest, type StreamSink, type Target, type TargetInfo } from './target.js';
 
-export interface EmbeddedTargetOptions {
+/**
+ * Engine settings (threads default to 1 on ≤ 2 cores, see src/engine/llama/defaults.ts; context per sequence
+ * defaults to min(4096, the model's training context); flash attention null = llama.cpp decides, always on with a
+ * quantized KV cache; gpu false = CPU, 'auto' = a GPU backend when the prebuilt binaries have one).
+ */
+export interface EmbeddedTargetOptions extends EngineSettings {
   /** A GGUF path, or an hf:/https reference node-llama-cpp resolves (downloaded once to the cache folder). */
   modelPath: string;
   clock: RunClock;
-  /** Compute threads; default defaultThreads() (1 on ≤ 2 cores: see src/engine/llama/defaults.ts). */
-  threads?: number | null;
-  batchSize?: number | null;
-  /** Context per sequence; default min(4096, the model's training context). */
-  contextSize?: number | null;
-  gpuLayers?: number | null;
-  kvCacheType?: KvCacheType;
-  /** null/undefined = llama.cpp decides ("auto"); always on with a quantized KV cache. */
-  flashAttention?: boolean | null;
   /** Parallel sequences = the most requests decoded at once. Default 1. */
   sequences?: number;
-  /** false (default) = CPU; 'auto' = a GPU backend when the prebuilt binaries have one for this machine. */
-  gpu?: false | 'auto';
   /** How often token messages leave the engine process, ms (default 20; 0 = per token). Timestamps are per token regardless. */
   tokenFlushMs?: number;
 }

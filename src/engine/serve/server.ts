@@ -15,25 +15,18 @@ import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { epochNow } from '../../core/clock.js';
 import { SetupError } from '../../core/errors.js';
-import { EngineCrashed, EngineRequestError, startEngine } from '../llama/process.js';
-import { type EngineInfo, type GenInput, type KvCacheType } from '../llama/protocol.js';
+import { EngineCrashed, EngineRequestError, type EngineSettings, startEngine } from '../llama/process.js';
+import { type EngineInfo, type GenInput } from '../llama/protocol.js';
 import { ApiError, finishReason, parseGeneration, parseJsonBody, parseMessages, timingsOf, usageOf, type ParsedGeneration } from './openai.js';
 import { renderMetrics, ServeMetrics } from './metrics.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends EngineSettings {
   modelPath: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   /** Parallel sequences (requests decoded at once). */
   parallel?: number;
-  threads?: number | null;
-  batchSize?: number | null;
-  contextSize?: number | null;
-  gpuLayers?: number | null;
-  kvCacheType?: KvCacheType;
-  flashAttention?: boolean | null;
-  gpu?: false | 'auto';
 }
 
 export interface ServeHandle {
