@@ -110,3 +110,15 @@ test('engine options with --target are a usage error', async () => {
   assert.match(r.stderr, /--threads: applies to the embedded engine only/);
   assert.match(r.stderr, /--kv-cache-type: applies to the embedded engine only/);
 });
+
+test('embedded engine: the raw prompt by default (3-token inputs exist), the chat template with --api chat; both exact', async () => {
+  const out = tempDir();
+  const r = await runCli(['run', '--model', STORIES, '--input-tokens', '3', '--output-tokens', '5', '--requests', '2', '--out', join(out, 'raw')]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const rec of readRun(join(out, 'raw')).records) assert.deepEqual([rec.input_tokens, rec.output_tokens], [3, 5]);
+  const c = await runCli(['run', '--model', STORIES, '--api', 'chat', '--input-tokens', '40', '--output-tokens', '5', '--requests', '2', '--out', join(out, 'chat')]);
+  assert.equal(c.code, 0, c.stderr);
+  const chat = readRun(join(out, 'chat'));
+  for (const rec of chat.records) assert.deepEqual([rec.input_tokens, rec.output_tokens], [40, 5]);
+  assert.ok(((chat.result.scenarios[0]!.workload as { template_overhead_tokens: number }).template_overhead_tokens) > 0);
+});

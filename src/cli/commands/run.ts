@@ -95,7 +95,10 @@ export interface RunCommandConfig {
 export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan> {
   const v = args.values as Record<string, any>;
   const problems: Problem[] = [];
-  const api = v.api as ApiStyle;
+  // The embedded engine takes a raw prompt unless --api chat asks for the model's chat template: in-process
+  // benchmarks (seeds 000, 002, 004) time the model on the text itself, and very short inputs (3 tokens) only
+  // exist without a template.
+  const api = (v.target || args.explicit.has('api') ? v.api : 'completions') as ApiStyle;
   const target: string | null = v.target ?? null;
   const models: string[] = v.model ?? [];
   if (target && models.length > 1) problems.push({ where: '--model', message: 'a server run takes one model', hint: 'run once per model, then llmbench compare' });

@@ -34,7 +34,7 @@ const length = (raw: string) => {
 
 export const TARGET_OPTIONS: OptionDef[] = [
   { name: 'target', kind: 'string', placeholder: 'URL', group: T, description: 'server base URL, with or without /v1; without it, llmbench benchmarks its embedded engine (no server needed)', defaultText: 'the embedded engine' },
-  { name: 'api', kind: 'string', choices: ['chat', 'completions', 'native'], default: 'chat', group: T, description: 'API style: OpenAI /v1/chat/completions, /v1/completions, or the server\'s own protocol' },
+  { name: 'api', kind: 'string', choices: ['chat', 'completions', 'native'], default: 'chat', group: T, description: 'API style: OpenAI /v1/chat/completions, /v1/completions, or the server\'s own protocol; for the embedded engine, chat applies the model\'s chat template and completions (its default) sends the raw prompt' },
   { name: 'model', kind: 'list', placeholder: 'NAME[,NAME...]', group: T, description: 'model name on the server, or a .gguf path for the embedded engine (a comma list compares models)', defaultText: 'first model from /v1/models; embedded: a small random-weights model' },
   { name: 'api-key', kind: 'string', secret: true, env: ['LLMBENCH_API_KEY', 'OPENAI_API_KEY'], placeholder: 'KEY', group: T, description: 'API key sent as a Bearer token; never written to any output' },
   { name: 'header', kind: 'list', repeatable: true, placeholder: "'K: V'", group: T, description: 'extra HTTP header, repeatable; values are not recorded' },
