@@ -8,7 +8,7 @@
  */
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
 
 /** llama.cpp `timings` (ms) → ServerTimings. */
 export function llamacppTimings(t: Json): Parameters<StreamSink['serverTimings']>[0] {
@@ -62,7 +62,7 @@ export class LlamacppTarget extends OpenAiTarget {
 
   override async send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
     if (this.opts.api !== 'native') return super.send(req, sink, signal);
-    const body: Record<string, unknown> = { prompt: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), stream: true };
+    const body: Record<string, unknown> = { prompt: promptText(req), stream: true };
     if (req.max_tokens !== null) body.n_predict = req.max_tokens;
     if (req.force_length && req.max_tokens !== null) body.ignore_eos = true;
     if (req.temperature !== null) body.temperature = req.temperature;

@@ -9,7 +9,7 @@ import { type Tokenizer } from '../core/tokenizer.js';
 import { type HttpClient } from './http.js';
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
 
 export class LmdeployTokenizer implements Tokenizer {
   readonly source = 'server_tokenizer' as const;
@@ -61,7 +61,7 @@ export class LmdeployTarget extends OpenAiTarget {
 
   override async send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
     if (this.opts.api !== 'native') return super.send(req, sink, signal);
-    const body: Record<string, unknown> = { prompt: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), stream: true };
+    const body: Record<string, unknown> = { prompt: promptText(req), stream: true };
     if (req.max_tokens !== null) body.max_tokens = req.max_tokens;
     if (req.force_length && req.max_tokens !== null) body.ignore_eos = true;
     if (req.temperature !== null) body.temperature = req.temperature;

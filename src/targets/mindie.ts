@@ -10,7 +10,8 @@
 import { SetupError } from '../core/errors.js';
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+import { tgiStyleParameters } from './tgi.js';
+import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
 
 export class MindieTarget extends OpenAiTarget {
   protected override lengthForcing(): LengthForcing {
@@ -47,12 +48,7 @@ export class MindieTarget extends OpenAiTarget {
 
   override async send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
     if (this.opts.api !== 'native') return super.send(req, sink, signal);
-    const parameters: Record<string, unknown> = { details: true };
-    if (req.max_tokens !== null) parameters.max_new_tokens = req.max_tokens;
-    if (req.temperature !== null && req.temperature > 0) Object.assign(parameters, { temperature: req.temperature, do_sample: true });
-    if (req.seed !== null) parameters.seed = req.seed;
-    const { parameters: extraParams, ...extraTop } = req.extra_body as { parameters?: Record<string, unknown> };
-    Object.assign(parameters, extraParams ?? {});
+    const { parameters, extraTop } = tgiStyleParameters(req, false);
     if (req.force_length) sink.note('length_not_forced: MindIE /infer has no ignore_eos/min_tokens');
     let prefill: number | null = null;
     const decodes: number[] = [];
@@ -61,7 +57,7 @@ export class MindieTarget extends OpenAiTarget {
     let any = false;
     await nativeStream(this.http, sink, signal, {
       path: '/infer',
-      body: { inputs: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), stream: true, parameters, ...extraTop },
+      body: { inputs: promptText(req), stream: true, parameters, ...extraTop },
       format: 'sse',
       requestId: req.id,
       onObject: (o) => {

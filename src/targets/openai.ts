@@ -14,7 +14,7 @@ import { type Tokenizer } from '../core/tokenizer.js';
 import { errorMessage, HttpClient, serverRoot, type TlsOptions } from './http.js';
 import { ServerTokenizer } from './server-tokenizer.js';
 import { SseReader } from './sse.js';
-import { type ApiStyle, type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink, type Target, type TargetInfo } from './target.js';
+import { type ApiStyle, type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink, type Target, type TargetInfo, promptText } from './target.js';
 
 export interface OpenAiTargetOptions {
   url: string;
@@ -126,7 +126,7 @@ export class OpenAiTarget implements Target {
 
   protected buildBody(req: GenerationRequest): Record<string, unknown> {
     const body: Record<string, unknown> = { model: this.info.model, stream: true, stream_options: { include_usage: true } };
-    if (this.opts.api === 'completions') body.prompt = req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n');
+    if (this.opts.api === 'completions') body.prompt = promptText(req);
     else body.messages = req.messages ?? [{ role: 'user', content: req.prompt ?? '' }];
     if (req.max_tokens !== null) body.max_tokens = req.max_tokens;
     if (req.temperature !== null) body.temperature = req.temperature;

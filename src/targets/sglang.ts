@@ -8,7 +8,7 @@
  */
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
 
 function finishType(fr: unknown): string | null {
   if (fr === null || fr === undefined) return null;
@@ -28,7 +28,7 @@ export class SglangTarget extends OpenAiTarget {
     if (req.max_tokens !== null) sp.max_new_tokens = req.max_tokens;
     if (req.force_length && req.max_tokens !== null) Object.assign(sp, { ignore_eos: true, min_new_tokens: req.max_tokens });
     if (req.temperature !== null) sp.temperature = req.temperature;
-    const body: Record<string, unknown> = { text: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), sampling_params: sp, stream: true };
+    const body: Record<string, unknown> = { text: promptText(req), sampling_params: sp, stream: true };
     if (req.seed !== null) sp.sampling_seed = req.seed;
     Object.assign(body, req.extra_body);
     let prevText = '';

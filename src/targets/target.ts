@@ -26,6 +26,11 @@ export interface GenerationRequest {
   extra_body: Record<string, unknown>;
 }
 
+/** A request as one prompt string, for completion-style and native APIs (a chat's messages joined by lines). */
+export function promptText(req: GenerationRequest): string {
+  return req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n');
+}
+
 /** What a streamed chunk carried. */
 export interface Delta {
   text?: string;

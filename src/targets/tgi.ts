@@ -11,7 +11,24 @@ import { type Tokenizer } from '../core/tokenizer.js';
 import { type HttpClient } from './http.js';
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
+
+/**
+ * The `{inputs, parameters}` request of TGI's native API, which MindIE's native endpoints copy: `details` for the
+ * final counts, `max_new_tokens`, sampling only for a positive temperature (TGI rejects temperature 0 as "must be
+ * strictly positive"; `greedyDoSample` sends an explicit do_sample false), and --extra-body's `parameters` merged
+ * in while its other keys go top-level.
+ */
+export function tgiStyleParameters(req: GenerationRequest, greedyDoSample: boolean): { parameters: Record<string, unknown>; extraTop: Record<string, unknown> } {
+  const parameters: Record<string, unknown> = { details: true };
+  if (req.max_tokens !== null) parameters.max_new_tokens = req.max_tokens;
+  if (req.temperature !== null && req.temperature > 0) Object.assign(parameters, { temperature: req.temperature, do_sample: true });
+  else if (greedyDoSample) parameters.do_sample = false;
+  if (req.seed !== null) parameters.seed = req.seed;
+  const { parameters: extraParams, ...extraTop } = req.extra_body as { parameters?: Record<string, unknown> };
+  Object.assign(parameters, extraParams ?? {});
+  return { parameters, extraTop };
+}
 
 export class TgiTokenizer implements Tokenizer {
   readonly source = 'server_tokenizer' as const;
@@ -70,18 +87,11 @@ export class TgiTarget extends OpenAiTarget {
 
   override async send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
     if (this.opts.api !== 'native') return super.send(req, sink, signal);
-    const parameters: Record<string, unknown> = { details: true };
-    if (req.max_tokens !== null) parameters.max_new_tokens = req.max_tokens;
-    // TGI rejects temperature 0 ("must be strictly positive"): greedy is do_sample false.
-    if (req.temperature !== null && req.temperature > 0) Object.assign(parameters, { temperature: req.temperature, do_sample: true });
-    else parameters.do_sample = false;
-    if (req.seed !== null) parameters.seed = req.seed;
-    const { parameters: extraParams, ...extraTop } = req.extra_body as { parameters?: Record<string, unknown> };
-    Object.assign(parameters, extraParams ?? {});
+    const { parameters, extraTop } = tgiStyleParameters(req, true);
     if (req.force_length) sink.note('length_not_forced: TGI has no ignore_eos/min_tokens');
     await nativeStream(this.http, sink, signal, {
       path: '/generate_stream',
-      body: { inputs: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), parameters, ...extraTop },
+      body: { inputs: promptText(req), parameters, ...extraTop },
       format: 'sse',
       requestId: req.id,
       onObject: (o) => {

@@ -11,7 +11,7 @@ import { SetupError } from '../core/errors.js';
 import { errorMessage } from './http.js';
 import { type Json, nativeStream, num, rejectedField } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink } from './target.js';
+import { type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink, promptText } from './target.js';
 
 const OPTIONAL = ['return_num_output_tokens', 'return_perf_metrics'];
 
@@ -80,7 +80,7 @@ export class TritonTarget extends OpenAiTarget {
 
   private async sendStream(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
     // The ensemble requires max_tokens; without --output-tokens/--max-tokens 256 is asked for.
-    const body: Record<string, unknown> = { text_input: req.prompt ?? (req.messages ?? []).map((m) => m.content).join('\n'), stream: true, max_tokens: req.max_tokens ?? 256 };
+    const body: Record<string, unknown> = { text_input: promptText(req), stream: true, max_tokens: req.max_tokens ?? 256 };
     if (req.force_length && req.max_tokens !== null && !this.lengthRejected) body.min_tokens = req.max_tokens;
     if (req.temperature !== null) body.temperature = req.temperature;
     if (req.seed !== null) body.seed = req.seed;
