@@ -1,40 +1,14 @@
-import { stat, open } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type CommandDef } from '../command.js';
 import { type ParsedArgs } from '../option.js';
 import { UsageError } from '../../core/errors.js';
 import { ESTIMATE_OPTIONS } from '../options/estimate.js';
 import { type EngineName } from '../../estimate/engines.js';
-import { modelShapeFromGguf } from '../../estimate/gguf-shape.js';
 import { resolveHardware } from '../../estimate/hardware.js';
-import { readHfConfig } from '../../estimate/hf-config.js';
 import { estimate } from '../../estimate/plan.js';
-import { findPreset, presetNames } from '../../estimate/presets.js';
+import { loadModelShape } from '../../estimate/load-shape.js';
 import { renderEstimate } from '../../estimate/render.js';
-import { type ModelShape } from '../../estimate/shape.js';
 import { type TableFormat } from '../../reports/table.js';
 
-async function isGguf(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    await fh.read(b, 0, 4, 0);
-    return b.toString('latin1') === 'GGUF';
-  } finally {
-    await fh.close();
-  }
-}
-
-/** MODEL is a GGUF file, a config.json (or a folder holding one), or a preset name. */
-export async function loadModelShape(model: string, cwd: string): Promise<ModelShape> {
-  const path = model.startsWith('/') ? model : join(cwd, model);
-  const st = await stat(path).catch(() => null);
-  if (st?.isDirectory()) return readHfConfig(join(path, 'config.json'));
-  if (st?.isFile()) return (await isGguf(path)) ? modelShapeFromGguf(path) : readHfConfig(path);
-  const preset = findPreset(model);
-  if (preset) return preset;
-  throw new UsageError([{ where: `<model> ${model}`, message: 'not a file and not a preset', hint: `pass a config.json, a .gguf file, or one of: ${presetNames().join(', ')}` }]);
-}
 
 export const estimateCommand: CommandDef = {
   name: 'estimate',

@@ -33,7 +33,7 @@ import { type Target } from '../../targets/target.js';
 import { HARDWARE_OPTION } from '../options/estimate.js';
 import { resolveHardware, type HardwareSpec } from '../../estimate/efficiency.js';
 import { type ModelShape } from '../../estimate/shape.js';
-import { loadModelShape } from './estimate.js';
+import { loadModelShape } from '../../estimate/load-shape.js';
 import { addEfficiency } from '../../runner/efficiency.js';
 import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
 import { createEmbeddedTarget } from '../../targets/embedded.js';
