@@ -4,6 +4,7 @@
  * recompute from the raw fields of the same line.
  */
 import { type RequestRecord, type TokenCountSource } from '../core/record.js';
+import { maxOf } from './stats.js';
 
 /** The output token count and where it came from: usage, else a tokenizer, else the chunk count. */
 export function chooseOutputTokens(r: Pick<RequestRecord, 'output_tokens_usage' | 'output_tokens_tokenizer' | 'output_tokens_chunks' | 'chunk_tokens'>, tokenizerSource: TokenCountSource | null): { n: number; source: TokenCountSource } {
@@ -40,7 +41,7 @@ export function deriveRequest(r: RequestRecord, tokenizerSource: TokenCountSourc
   r.tpot_ms = r.e2e_ms !== null && r.ttft_ms !== null && r.output_tokens !== null && r.output_tokens >= 2 ? (r.e2e_ms - r.ttft_ms) / (r.output_tokens - 1) : null;
 
   const gaps = r.chunk_times.length >= 2 ? r.chunk_times.slice(1).map((t, i) => t - r.chunk_times[i]!) : [];
-  r.max_itl_ms = gaps.length ? Math.max(...gaps) : null;
+  r.max_itl_ms = maxOf(gaps);
   r.last_itl_ms = gaps.length ? gaps[gaps.length - 1]! : null;
 
   r.chars_per_token = r.output_tokens ? r.output_chars / r.output_tokens : null;

@@ -34,6 +34,19 @@ export function populationStd(values: readonly number[]): number | null {
   return Math.sqrt(s / values.length);
 }
 
+/** Largest and smallest of a sample without spreading it into arguments (a spread overflows the stack at ~10^5). */
+export function maxOf(xs: readonly number[]): number | null {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return xs.length ? m : null;
+}
+
+export function minOf(xs: readonly number[]): number | null {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return xs.length ? m : null;
+}
+
 /** "p99.9" for 99.9, "p95" for 95. */
 export function percentileKey(p: number): `p${string}` {
   return `p${String(p)}`;
@@ -67,5 +80,5 @@ export function spread(values: ReadonlyArray<number | null | undefined>): { mean
   const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const m = mean(xs);
   const s = populationStd(xs);
-  return { mean: m, std: s, cv: m !== null && s !== null && m !== 0 ? s / Math.abs(m) : null, min: xs.length ? Math.min(...xs) : null, max: xs.length ? Math.max(...xs) : null, n: xs.length };
+  return { mean: m, std: s, cv: m !== null && s !== null && m !== 0 ? s / Math.abs(m) : null, min: minOf(xs), max: maxOf(xs), n: xs.length };
 }

@@ -4,7 +4,7 @@
 import { type RequestRecord } from '../core/record.js';
 import { type Distribution, type ScenarioSummary, type TokenCheck } from '../core/result.js';
 import { interTokenGaps } from './derive.js';
-import { distribution, mean } from './stats.js';
+import { distribution, maxOf, mean, minOf } from './stats.js';
 
 /** --slo ttft:200ms,tpot:50ms,e2e:5s, in ms. A request is good when it meets every given limit. */
 export interface Slo {
@@ -83,7 +83,7 @@ export function summarizeScenario(all: readonly RequestRecord[], opts: Summarize
 
   const starts = records.map((r) => r.sent_at ?? r.scheduled_at);
   const ends = records.map((r) => r.completed_at).filter((t): t is number => t !== null);
-  const durationMs = starts.length && ends.length ? Math.max(...ends) - Math.min(...starts) : null;
+  const durationMs = starts.length && ends.length ? maxOf(ends)! - minOf(starts)! : null;
   const dur = durationMs !== null && durationMs > 0 ? durationMs / 1000 : null;
 
   const sumOut = ok.reduce((s, r) => s + (r.output_tokens ?? 0), 0);

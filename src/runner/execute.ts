@@ -70,7 +70,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
   };
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
 
-  const sendOne = async (item: PromptItem, repeat: number, index: number, warmup: boolean, scheduledAt: number): Promise<void> => {
+  const sendOne = async (item: PromptItem, repeat: number, index: number, warmup: boolean, scheduledAt: number): Promise<RequestRecord> => {
     const rec = new Recorder(ctx.clock, {
       scenario_id: plan.id,
       repeat,
@@ -109,6 +109,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
     if (!plan.keepText) delete r.output_text;
     records.push(r);
     ctx.onRecord(r);
+    return r;
   };
 
   try {
@@ -131,9 +132,9 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       let failed = 0;
       const progress = () => ctx.onProgress?.({ repeat, done, failed, total: plan.requests, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
       const tracked = async (item: PromptItem, i: number, at: number) => {
-        await sendOne(item, repeat, i, false, at);
+        const r = await sendOne(item, repeat, i, false, at);
         done++;
-        if (records[records.length - 1]!.status !== 'ok') failed++;
+        if (r.status !== 'ok') failed++;
         progress();
       };
 

@@ -174,12 +174,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
           const workload = spec.workload.value.make(spec.id);
           const requests = plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
           hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
-          try {
-            await workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) });
-          } catch (e) {
-            if (e instanceof LlmbenchError && e.exitCode === 2) throw e;
-            throw e;
-          }
+          await workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) });
           if (opened.resetCache) await opened.resetCache().catch(() => false);
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();

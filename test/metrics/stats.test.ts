@@ -27,3 +27,12 @@ test('spread across repeats gives mean, std and coefficient of variation', () =>
   assert.deepEqual(spread([10, 12, null, 14]), { mean: 12, std: Math.sqrt(8 / 3), cv: Math.sqrt(8 / 3) / 12, min: 10, max: 14, n: 3 });
   assert.deepEqual(spread([]), { mean: null, std: null, cv: null, min: null, max: null, n: 0 });
 });
+
+test('max and min of samples too large to spread into arguments', async () => {
+  const { maxOf, minOf } = await import('../../src/metrics/stats.js');
+  const big = Array.from({ length: 500_000 }, (_, i) => (i * 7919) % 500_000);
+  assert.throws(() => Math.max(...big), RangeError);
+  assert.equal(maxOf(big), 499_999);
+  assert.equal(minOf(big), 0);
+  assert.equal(maxOf([]), null);
+});

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { type CliIO, type CommandDef } from '../command.js';
-import { type ParsedArgs } from '../option.js';
+import { camelKey, type ParsedArgs } from '../option.js';
 import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
 import { EXIT_CODES, type Problem, UsageError } from '../../core/errors.js';
 import { type Slo } from '../../metrics/summarize.js';
@@ -105,7 +105,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   const headers = parseHeaders(v.header ?? [], problems);
   if (target) {
     for (const o of ENGINE_OPTIONS) {
-      if (args.explicit.has(o.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()))) problems.push({ where: `--${o.name}`, message: 'applies to the embedded engine only', hint: 'set engine options on the server itself, or drop --target to benchmark the embedded engine' });
+      if (args.explicit.has(camelKey(o.name))) problems.push({ where: `--${o.name}`, message: 'applies to the embedded engine only', hint: 'set engine options on the server itself, or drop --target to benchmark the embedded engine' });
     }
   }
 

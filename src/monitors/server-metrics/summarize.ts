@@ -4,6 +4,7 @@
  * between scrapes inside the scenario window (a counter that goes down is a server restart: the increase is
  * counted from zero again, as PromQL's increase() does).
  */
+import { maxOf } from '../../metrics/stats.js';
 import { histogram, histogramDelta, histogramQuantile, sumSamples, type HistogramValue, type LabelFilter, type PromScrape } from '../prometheus.js';
 import { type CounterKey, type CounterSource, type GaugeKey, type GaugeSource, type ServerMetricTable, type TimingKey, type TimingSource } from './types.js';
 
@@ -75,7 +76,7 @@ export function counterIncrease(values: Array<number | null>): number | null {
 function meanMax(values: Array<number | null>): [number | null, number | null] {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (xs.length === 0) return [null, null];
-  return [xs.reduce((a, b) => a + b, 0) / xs.length, Math.max(...xs)];
+  return [xs.reduce((a, b) => a + b, 0) / xs.length, maxOf(xs)!];
 }
 
 /**

@@ -3,6 +3,7 @@
  * Energy: the source's cumulative counter when it has one (DCGM total energy), else the trapezoid integral of
  * power over the sample times (W × s = J). Memory above idle = peak − the reading taken before the run started.
  */
+import { maxOf } from '../../metrics/stats.js';
 import { type DeviceSample } from './types.js';
 
 export interface TimedDevices {
@@ -30,7 +31,7 @@ function nums(xs: Array<number | null | undefined>): number[] {
   return xs.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+const max = (xs: number[]) => maxOf(xs);
 
 /** ∫ power dt over consecutive samples that both have power, J; null with fewer than two such samples. */
 export function integrateEnergyJ(points: Array<{ t_ms: number; power_w: number | null }>): number | null {
