@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { RunClock } from '../../src/core/clock.js';
 import { createEmbeddedTarget, type EmbeddedTarget } from '../../src/targets/embedded.js';
 import { CaptureSink, request, STORIES } from './helpers.js';
+import { allowedCpus } from '../../src/engine/llama/affinity.js';
 
 let target: EmbeddedTarget;
 const clock = new RunClock();
@@ -122,4 +123,11 @@ test('memory and environment', async () => {
   assert.equal(env.sequences, 2);
   assert.equal(env.kv_cache_type, 'f16');
   assert.equal(env.llama_cpp_release, 'v0.4.0');
+  // --engine-cpus auto: 1 thread on a machine with more CPUs → the engine process sits on the last allowed one.
+  const cpus = allowedCpus();
+  if (cpus && cpus.length > 1) {
+    assert.equal(env.engine_cpus, String(cpus.at(-1)));
+    assert.equal(env.engine_cpus_note, null);
+    assert.match(readFileSync(`/proc/${target.enginePid}/status`, 'utf8'), new RegExp(`^Cpus_allowed_list:\\s*${cpus.at(-1)}$`, 'm'));
+  }
 });

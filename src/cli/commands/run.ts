@@ -36,6 +36,7 @@ import { type ModelShape } from '../../estimate/shape.js';
 import { loadModelShape } from '../../estimate/load-shape.js';
 import { addEfficiency } from '../../runner/efficiency.js';
 import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
+import { type CpuSetting } from '../../engine/llama/affinity.js';
 import { createEmbeddedTarget } from '../../targets/embedded.js';
 import { ensureDefaultModel, readMadeModelMarker } from '../../engine/make-model/index.js';
 import { modelShapeFromGguf } from '../../estimate/efficiency.js';
@@ -258,6 +259,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       gpuLayers: (e.gpu_layers as number | undefined) ?? null,
       kvCacheType: e.kv_cache_type as 'f16' | 'q8_0' | 'q4_0' | undefined,
       flashAttention: flashAttentionSetting(v.flashAttention),
+      cpus: v.engineCpus as CpuSetting,
       sequences: concurrency,
     });
     const marker = /^(hf:|https?:)/.test(modelPath) ? null : (() => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type CommandDef } from '../command.js';
 import { UsageError, type Problem } from '../../core/errors.js';
 import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
+import { type CpuSetting } from '../../engine/llama/affinity.js';
 import { SERVE_OPTIONS } from '../options/serve.js';
 import { startServe } from '../../engine/serve/server.js';
 import { isRemoteModelRef } from '../../engine/llama/model-ref.js';
@@ -48,6 +49,7 @@ export const serveCommand: CommandDef = {
       gpuLayers: gpuLayers ?? null,
       kvCacheType,
       flashAttention: flashAttentionSetting(v.flashAttention),
+      cpus: v.engineCpus as CpuSetting,
       gpu: gpuLayers !== undefined && gpuLayers > 0 ? 'auto' : false,
     });
     const env = handle.info.environment;

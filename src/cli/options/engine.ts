@@ -4,6 +4,7 @@
  * compares KV-cache types in one run (seed 004). `llmbench serve` takes the same flags with one value each.
  */
 import { OptionValueError, parseNumber, type OptionDef } from '../option.js';
+import { parseCpuList, type CpuSetting } from '../../engine/llama/affinity.js';
 
 export const ENGINE_GROUP = 'Embedded engine';
 
@@ -85,7 +86,26 @@ export const flashAttentionOption: OptionDef = {
   group: ENGINE_GROUP,
 };
 
-export const ENGINE_OPTIONS: readonly OptionDef[] = [threadsOption, batchSizeOption, contextSizeOption, gpuLayersOption, kvCacheTypeOption, flashAttentionOption];
+export const engineCpusOption: OptionDef = {
+  name: 'engine-cpus',
+  kind: 'string',
+  placeholder: 'auto|none|LIST',
+  parse: (raw: string): CpuSetting => {
+    const v = raw.trim().toLowerCase();
+    if (v === 'auto' || v === 'none') return v;
+    try {
+      return parseCpuList(v);
+    } catch (err) {
+      throw new OptionValueError(`${(err as Error).message}; or auto, or none`);
+    }
+  },
+  default: 'auto',
+  description:
+    'CPUs the engine process runs on (Linux, taskset). auto: the last --threads CPUs when that leaves one for llmbench itself; none: the OS decides; or a list like 1, 2-3, 0,2. Pinning keeps the per-token hand-overs between Node and llama.cpp on one CPU (docs/engine.md); recorded as environment.engine_cpus',
+  group: ENGINE_GROUP,
+};
+
+export const ENGINE_OPTIONS: readonly OptionDef[] = [threadsOption, batchSizeOption, contextSizeOption, gpuLayersOption, kvCacheTypeOption, flashAttentionOption, engineCpusOption];
 
 /** --flash-attention as the engine takes it: null = auto. */
 export function flashAttentionSetting(mode: unknown): boolean | null {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { SetupError } from '../../core/errors.js';
 import { defaultThreads } from './defaults.js';
 import { resolveModelRef } from './model-ref.js';
+import { type CpuSetting } from './affinity.js';
 import {
   type CallOp, type ChildMessage, type EngineConfig, type EngineInfo, type EngineMemory, type GenEnd, type GenInput, type GenParams, type KvCacheType, type ParentMessage,
 } from './protocol.js';
@@ -249,6 +250,8 @@ export interface EngineSettings {
   kvCacheType?: KvCacheType;
   flashAttention?: boolean | null;
   gpu?: false | 'auto';
+  /** --engine-cpus; unset = 'auto'. */
+  cpus?: CpuSetting;
 }
 
 /** Resolves the model reference (a path, or hf:/https downloaded once) and starts the engine with defaults filled in. */
@@ -265,6 +268,7 @@ export async function startEngine(modelRef: string, s: EngineSettings, sequences
     sequences,
     gpu: s.gpu ?? false,
     ...(tokenFlushMs !== undefined ? { tokenFlushMs } : {}),
+    ...(s.cpus !== undefined ? { cpus: s.cpus } : {}),
   });
   return { engine, modelPath };
 }

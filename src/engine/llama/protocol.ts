@@ -4,6 +4,7 @@
  * the child where the token was produced, so IPC latency never enters TTFT or inter-token latency.
  */
 import { type ChatMessage } from '../../core/chat.js';
+import { type CpuSetting } from './affinity.js';
 
 export type KvCacheType = 'f16' | 'q8_0' | 'q4_0';
 
@@ -29,6 +30,8 @@ export interface EngineConfig {
    * inter-process messaging off the decode loop; `serve` streams each token at once (0).
    */
   tokenFlushMs?: number;
+  /** CPUs the engine process is pinned to (affinity.ts); absent = 'auto'. */
+  cpus?: CpuSetting;
 }
 
 export type GenInput = { kind: 'prompt'; text: string } | { kind: 'chat'; messages: ChatMessage[] } | { kind: 'tokens'; ids: number[] };

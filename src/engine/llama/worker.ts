@@ -15,6 +15,7 @@ import { chatTokens, inputTokens } from './prompt.js';
 import { scoreTokens } from './score.js';
 import { type Native } from './native.js';
 import { type ChatMessage } from '../../core/chat.js';
+import { applyCpuSetting } from './affinity.js';
 
 function send(msg: ChildMessage): void {
   process.send?.(msg);
@@ -110,10 +111,13 @@ async function onCall(op: CallOp, args: unknown): Promise<unknown> {
 process.on('message', (raw) => {
   const msg = raw as ParentMessage;
   switch (msg.t) {
-    case 'init':
+    case 'init': {
+      // Before loading: the libuv pool and llama.cpp's threads, created later, inherit the affinity.
+      const affinity = applyCpuSetting(msg.config.cpus ?? 'auto', msg.config.threads);
       loadEngine(msg.config).then(
         (loaded) => {
           engine = loaded;
+          Object.assign(loaded.info.environment, affinity);
           flushMs = msg.config.tokenFlushMs ?? 0;
           openSession(loaded, msg.config.threads, msg.config.sequences).then(
             (session) => {
@@ -130,6 +134,7 @@ process.on('message', (raw) => {
         },
       );
       break;
+    }
     case 'gen':
       void onGen(msg.id, msg);
       break;
