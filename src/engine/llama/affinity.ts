@@ -4,11 +4,11 @@
  * Why pin: the engine drives llama.cpp through node-llama-cpp's addon, whose every call (llama_decode, then the
  * sampling of each token) runs on a libuv pool thread and resolves a promise on Node's main thread: two thread
  * hand-overs per generated token. When the two threads sit on different CPUs, each hand-over wakes an idle CPU,
- * and on a virtual machine that costs a trip through the hypervisor. Measured here (2 vCPUs, stories260K,
- * 1 compute thread; bench/README.md): a greedy sampleToken took 70–170 µs unpinned and 9 µs with the process on
- * one CPU; generation went from 0.57 of llama-bench's tokens/s to within a few percent of it. With the engine's
- * main thread and its compute threads on the same CPUs the hand-over is a plain context switch on a CPU whose
- * work is waiting for it anyway (the two never run at once: one waits for the other).
+ * and on a virtual machine that costs a trip through the hypervisor. Measured here (2 vCPUs, 1 compute thread;
+ * docs/engine.md, "CPU placement"): one greedy sampleToken round trip took 70–170 µs unpinned and 9 µs with the
+ * process on one CPU. With the engine's main thread and its compute threads on the same CPUs the hand-over is a
+ * plain context switch on a CPU whose work is waiting for it anyway (the two never run at once: one waits for
+ * the other).
  *
  * `auto` pins the engine to the last `threads` CPUs the process may use, leaving the first ones to the parent
  * (the runner, the HTTP client, `serve`'s server), and only where that leaves at least one CPU free; `none`
