@@ -53,6 +53,8 @@ interface Job {
 }
 
 const now = () => performance.now();
+/** addToBatch only reads the arrays it is given (AddonContext::AddToBatch copies them into the llama_batch). */
+const NO_LOGITS = new Uint32Array(0);
 const epoch = (t: number) => performance.timeOrigin + t;
 
 /** A FIFO mutex: scoring and generation steps share the one llama_batch of the context. */
@@ -72,6 +74,8 @@ export class Scheduler {
   private readonly waiting: Array<(seqId: number) => void> = [];
   private running = false;
   private readonly eog: number[];
+  /** The same ids, for the per-token check without a native call. */
+  private readonly eogSet: Set<number>;
   private readonly free: number[];
   /** Every llama_context call that reads or changes KV cells or the batch (see acquire) holds it. */
   readonly mutex = new Mutex();
@@ -90,6 +94,7 @@ export class Scheduler {
     this.free = sequences.map((s) => nat.sequenceId(s)).reverse();
     this.eog = [];
     for (const t of model.iterateAllTokens()) if (model.isEogToken(t)) this.eog.push(t);
+    this.eogSet = new Set(this.eog);
   }
 
   /** A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied. */
@@ -188,11 +193,11 @@ export class Scheduler {
   private async step(): Promise<void> {
     const { ctx } = this.nat;
     const t0 = now();
-    const items: Array<{ job: Job; tokens: number[]; pos: number; logits: boolean; index: number }> = [];
+    const items: Array<{ job: Job; tokens: Uint32Array; pos: number; logits: boolean; index: number }> = [];
     let slots = this.batchSize;
     for (const job of this.active) {
       if (job.next !== null && slots > 0) {
-        items.push({ job, tokens: [job.next], pos: job.prompt.length + job.generated - 1, logits: true, index: -1 });
+        items.push({ job, tokens: Uint32Array.of(job.next), pos: job.prompt.length + job.generated - 1, logits: true, index: -1 });
         slots--;
       }
     }
@@ -200,7 +205,7 @@ export class Scheduler {
       if (job.fed < job.prompt.length && slots > 0) {
         const n = Math.min(slots, job.prompt.length - job.fed);
         const last = job.fed + n === job.prompt.length;
-        items.push({ job, tokens: job.prompt.slice(job.fed, job.fed + n), pos: job.fed, logits: last, index: -1 });
+        items.push({ job, tokens: Uint32Array.from(job.prompt.slice(job.fed, job.fed + n)), pos: job.fed, logits: last, index: -1 });
         if (job.firstBatchAt === null) job.firstBatchAt = t0;
         job.fed += n;
         slots -= n;
@@ -210,7 +215,7 @@ export class Scheduler {
     try {
       ctx.initBatch(this.batchSize - slots);
       for (const it of items) {
-        const idx = ctx.addToBatch(it.job.seqId, it.pos, Uint32Array.from(it.tokens), it.logits ? Uint32Array.of(it.tokens.length - 1) : new Uint32Array(0));
+        const idx = ctx.addToBatch(it.job.seqId, it.pos, it.tokens, it.logits ? Uint32Array.of(it.tokens.length - 1) : NO_LOGITS);
         if (it.logits) it.index = idx[0]!;
       }
       await ctx.decodeBatch();
@@ -229,7 +234,7 @@ export class Scheduler {
         if (job.prefillMs === null) job.prefillMs = t - (job.firstBatchAt ?? t0);
         else job.steps.push(t - t0);
         if (tok < 0) return this.fail(job, new GenerationError('failed to sample the next token', 'engine_error'));
-        if (this.model.isEogToken(tok as never)) return this.finish(job, 'stop', epoch(t));
+        if (this.eogSet.has(tok)) return this.finish(job, 'stop', epoch(t));
         job.generated++;
         const last = job.generated >= job.maxTokens;
         job.cb.token(job.text.push(tok, last), epoch(t));
@@ -247,6 +252,6 @@ export class Scheduler {
     // one's logits (seen: 14 of 120 outputs of 4 concurrent greedy requests differed from the same prompts run
     // alone). Once one sample has returned, the swaps are applied and the logits are only read.
     if (sampled.length > 0) await sampleOne(sampled[0]!);
-    await Promise.all(sampled.slice(1).map(sampleOne));
+    if (sampled.length > 1) await Promise.all(sampled.slice(1).map(sampleOne));
   }
 }
