@@ -39,7 +39,9 @@ test('a corrupt or truncated GGUF is a SetupError naming the file, and this proc
 });
 
 test('an engine crash mid-request fails it with kind engine, and later sends fail fast', async () => {
-  const target = await createEmbeddedTarget({ modelPath: STORIES, clock: new RunClock(), threads: 1, contextSize: 512 });
+  // A long request (2000 tokens, 4× more than before the engine got faster) so the kill or abort, sent when the first token message arrives,
+  // lands mid-request even when this process is slow to read it (token messages leave the engine every 20 ms).
+  const target = await createEmbeddedTarget({ modelPath: STORIES, clock: new RunClock(), threads: 1, contextSize: 2048 });
   try {
     const sink = new CaptureSink();
     let killed = false;
@@ -51,13 +53,13 @@ test('an engine crash mid-request fails it with kind engine, and later sends fai
         process.kill(target.enginePid, 'SIGKILL');
       }
     };
-    await assert.rejects(target.send(request({ prompt: 'Once upon a time', max_tokens: 500, force_length: true }), sink, never), (err: unknown) => {
+    await assert.rejects(target.send(request({ prompt: 'Once upon a time', max_tokens: 2000, force_length: true }), sink, never), (err: unknown) => {
       assert.ok(err instanceof RequestFailure);
       assert.equal(err.kind, 'engine');
       assert.match(err.message, /killed by SIGKILL/);
       return true;
     });
-    assert.ok(sink.deltas.length >= 5 && sink.deltas.length < 500);
+    assert.ok(sink.deltas.length >= 5 && sink.deltas.length < 2000, String(sink.deltas.length));
     assert.equal(sink.finished, null);
     await assert.rejects(target.send(request({ prompt: 'again' }), new CaptureSink(), never), (err: unknown) => err instanceof RequestFailure && err.kind === 'engine');
     await assert.rejects(target.tokenizer()!.encode('x'), /killed by SIGKILL/);
@@ -67,7 +69,9 @@ test('an engine crash mid-request fails it with kind engine, and later sends fai
 });
 
 test('aborting a request cancels it in the engine (kind aborted); the engine stays usable', async () => {
-  const target = await createEmbeddedTarget({ modelPath: STORIES, clock: new RunClock(), threads: 1, contextSize: 512 });
+  // A long request (2000 tokens, 4× more than before the engine got faster) so the kill or abort, sent when the first token message arrives,
+  // lands mid-request even when this process is slow to read it (token messages leave the engine every 20 ms).
+  const target = await createEmbeddedTarget({ modelPath: STORIES, clock: new RunClock(), threads: 1, contextSize: 2048 });
   try {
     const ac = new AbortController();
     const sink = new CaptureSink();
@@ -76,8 +80,8 @@ test('aborting a request cancels it in the engine (kind aborted); the engine sta
       orig(d);
       if (sink.deltas.length === 3) ac.abort();
     };
-    await assert.rejects(target.send(request({ prompt: 'Once', max_tokens: 400, force_length: true }), sink, ac.signal), (err: unknown) => err instanceof RequestFailure && err.kind === 'aborted');
-    assert.ok(sink.deltas.length < 400);
+    await assert.rejects(target.send(request({ prompt: 'Once', max_tokens: 2000, force_length: true }), sink, ac.signal), (err: unknown) => err instanceof RequestFailure && err.kind === 'aborted');
+    assert.ok(sink.deltas.length < 2000, String(sink.deltas.length));
     const ok = new CaptureSink();
     await target.send(request({ prompt: 'Once', max_tokens: 5 }), ok, never);
     assert.equal(ok.deltas.length, 5);
