@@ -39,8 +39,9 @@ test('a corrupt or truncated GGUF is a SetupError naming the file, and this proc
 });
 
 test('an engine crash mid-request fails it with kind engine, and later sends fail fast', async () => {
-  // A long request (2000 tokens, 4× more than before the engine got faster) so the kill or abort, sent when the first token message arrives,
-  // lands mid-request even when this process is slow to read it (token messages leave the engine every 20 ms).
+  // A long request (2000 tokens) so the kill or abort, sent when the first token message arrives, lands
+  // mid-request even when this process is slow to read it: token messages leave the engine every 20 ms, and the
+  // pinned engine writes stories260K tokens at 2000–4000/s.
   const target = await createEmbeddedTarget({ modelPath: STORIES, clock: new RunClock(), threads: 1, contextSize: 2048 });
   try {
     const sink = new CaptureSink();
@@ -69,8 +70,9 @@ test('an engine crash mid-request fails it with kind engine, and later sends fai
 });
 
 test('aborting a request cancels it in the engine (kind aborted); the engine stays usable', async () => {
-  // A long request (2000 tokens, 4× more than before the engine got faster) so the kill or abort, sent when the first token message arrives,
-  // lands mid-request even when this process is slow to read it (token messages leave the engine every 20 ms).
+  // A long request (2000 tokens) so the kill or abort, sent when the first token message arrives, lands
+  // mid-request even when this process is slow to read it: token messages leave the engine every 20 ms, and the
+  // pinned engine writes stories260K tokens at 2000–4000/s.
   const target = await createEmbeddedTarget({ modelPath: STORIES, clock: new RunClock(), threads: 1, contextSize: 2048 });
   try {
     const ac = new AbortController();
