@@ -122,3 +122,13 @@ test('embedded engine: the raw prompt by default (3-token inputs exist), the cha
   for (const rec of chat.records) assert.deepEqual([rec.input_tokens, rec.output_tokens], [40, 5]);
   assert.ok(((chat.result.scenarios[0]!.workload as { template_overhead_tokens: number }).template_overhead_tokens) > 0);
 });
+
+test('an --engine-cpus list the process may not use is a warning in the output and the results, and the run goes on', async () => {
+  const out = tempDir();
+  const r = await runCli(['run', '--model', STORIES, '--input-tokens', '8', '--output-tokens', '2', '--requests', '1', '--engine-cpus', '4000', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: engine not pinned: --engine-cpus 4000: CPU 4000 is not among the CPUs this process may use/);
+  const { result } = readRun(out);
+  assert.equal((result.environment.engine as Record<string, unknown>).engine_cpus, null);
+  assert.ok(result.warnings.some((w) => w.code === 'ENGINE_CPUS_NOT_PINNED'), JSON.stringify(result.warnings));
+});

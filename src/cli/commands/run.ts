@@ -38,6 +38,7 @@ import { addEfficiency } from '../../runner/efficiency.js';
 import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
 import { type CpuSetting } from '../../engine/llama/affinity.js';
 import { createEmbeddedTarget } from '../../targets/embedded.js';
+import { isRemoteModelRef } from '../../engine/llama/model-ref.js';
 import { ensureDefaultModel, readMadeModelMarker } from '../../engine/make-model/index.js';
 import { modelShapeFromGguf } from '../../estimate/efficiency.js';
 import { product } from '../../runner/matrix.js';
@@ -243,7 +244,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   const openEmbedded = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
     const warnings: Warning[] = [];
     let modelPath: string;
-    if (tv.model) modelPath = /^(hf:|https?:)/.test(tv.model) ? tv.model : resolve(io.cwd, tv.model);
+    if (tv.model) modelPath = isRemoteModelRef(tv.model) ? tv.model : resolve(io.cwd, tv.model);
     else {
       const made = await ensureDefaultModel({ env: io.env });
       if (made.created) io.stderr(`made the default model ${made.path} (${(made.fileBytes / 1e6).toFixed(1)} MB, once; cached)\n`);
@@ -262,7 +263,8 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       cpus: v.engineCpus as CpuSetting,
       sequences: concurrency,
     });
-    const marker = /^(hf:|https?:)/.test(modelPath) ? null : (() => {
+    const remote = isRemoteModelRef(modelPath);
+    const marker = remote ? null : (() => {
       try {
         return readMadeModelMarker(modelPath);
       } catch {
@@ -276,7 +278,13 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
       warnings.push({ code: 'RANDOM_WEIGHTS', message: `model ${note}` });
       io.stderr(`model: ${note}\n`);
     }
-    if (!/^(hf:|https?:)/.test(modelPath)) {
+    // An explicit --engine-cpus list that could not be honoured is worth a warning; `auto` declining is not.
+    const env0 = t.environment();
+    if (Array.isArray(v.engineCpus) && env0.engine_cpus === null) {
+      warnings.push({ code: 'ENGINE_CPUS_NOT_PINNED', message: `engine not pinned: ${String(env0.engine_cpus_note)}` });
+      io.stderr(`warning: engine not pinned: ${String(env0.engine_cpus_note)}\n`);
+    }
+    if (!remote) {
       try {
         shapes.set(t, await modelShapeFromGguf(modelPath));
         const env = t.environment();
