@@ -248,7 +248,9 @@ export function parseArgs(argv: readonly string[], defs: readonly OptionDef[], e
       else assign(d, fromEnv, d.env!.find((e) => env[e] === fromEnv)!);
       explicit.add(key);
     } else if (d.default !== undefined) {
-      values[key] = d.default;
+      // A string default is written as a user would type it, so it takes the same parse as a typed value
+      // (e.g. --arrival's 'poisson' → { kind: 'poisson' }); anything else is stored as the value itself.
+      values[key] = typeof d.default === 'string' && d.kind === 'string' && d.parse ? d.parse(d.default) : d.default;
     }
   }
   return { args: { values, explicit, positionals }, problems };

@@ -171,6 +171,20 @@ test('open-loop rate: every request keeps its scheduled time and the realised ra
   for (const x of records) assert.ok(x.schedule_lag_ms! >= 0 && x.schedule_lag_ms! < 50, `lag ${x.schedule_lag_ms}`);
 });
 
+test('--rate without --arrival is a Poisson process: finite, increasing scheduled times, recorded as such', async () => {
+  const s = await server({ itlMs: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '2', '--rate', '200', '--requests', '6', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readRun(out);
+  const sched = records.map((x) => x.scheduled_at).sort((a, b) => a - b);
+  for (let i = 0; i < sched.length; i++) {
+    assert.ok(Number.isFinite(sched[i]), `scheduled_at ${sched[i]}`);
+    if (i > 0) assert.ok(sched[i]! > sched[i - 1]!, 'Poisson arrivals are strictly increasing');
+  }
+  assert.deepEqual((result.scenarios[0]!.load as { arrival: unknown }).arrival, { kind: 'poisson' });
+});
+
 test('--repeat keeps each repeat\'s summary and the spread across repeats', async () => {
   const s = await server({ itlMs: 1 });
   const out = tempDir();
