@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type ChatMessage } from '../core/chat.js';
 import { UsageError, type Problem } from '../core/errors.js';
-import { type PromptItem, type Workload, type WorkloadContext } from './workload.js';
+import { itemIndex, type PromptItem, type Workload, type WorkloadContext } from './workload.js';
 
 interface Entry {
   prompt?: string;
@@ -64,8 +64,9 @@ export class PromptsFileWorkload implements Workload {
   }
 
   async item(_repeat: number, index: number): Promise<PromptItem> {
-    const e = this.entries[index % this.entries.length]!;
-    const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: this.output, force_length: this.forceLength && this.output !== null, meta: { item: index % this.entries.length } };
+    const at = itemIndex(index, this.entries.length);
+    const e = this.entries[at]!;
+    const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: this.output, force_length: this.forceLength && this.output !== null, meta: { item: at } };
     if (this.api === 'chat') item.messages = e.messages ?? [{ role: 'user', content: e.prompt! }];
     else item.prompt = e.prompt ?? e.messages!.map((m) => m.content).join('\n');
     return item;

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { type Score } from '../quality/extract.js';
-import { type PromptItem, type Workload, type WorkloadContext } from './workload.js';
+import { itemIndex, type PromptItem, type Workload, type WorkloadContext } from './workload.js';
 import { chatPrompt, completionPrompt, describeTemplate, scoredText, type Example, type PromptTemplate, type TemplateStyle } from './prompt-template.js';
 
 export interface QaItem extends Example {
@@ -87,7 +87,7 @@ export class QaDatasetWorkload implements Workload {
   async item(_repeat: number, index: number): Promise<PromptItem> {
     if (!this.items) throw new Error('QaDatasetWorkload.item() called before prepare()');
     const n = this.items.length;
-    const it = this.items[((index % n) + n) % n]!;
+    const it = this.items[itemIndex(index, n)]!;
     const base = {
       input_tokens: null,
       input_tokens_source: null,

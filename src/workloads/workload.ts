@@ -34,6 +34,14 @@ export interface WorkloadContext {
   probe?(item: PromptItem): Promise<number | null>;
 }
 
+/**
+ * The item a request index stands for in a list of `n`, wrapping around when more requests than items are asked
+ * for. Warmup requests have negative indexes (-warmup … -1), so plain `index % n` would index below 0.
+ */
+export function itemIndex(index: number, n: number): number {
+  return ((index % n) + n) % n;
+}
+
 export interface Workload {
   /** Recorded in results.json scenarios[].workload. */
   describe(): Record<string, unknown>;

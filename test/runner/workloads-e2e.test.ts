@@ -48,6 +48,13 @@ test('--prompts: plain text and JSONL files, natural length up to --max-tokens, 
   const bodies = s.requests.filter((q) => q.path === '/v1/chat/completions').slice(-4).map((q) => q.body.messages);
   assert.deepEqual(bodies[1], [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }]);
   assert.deepEqual(bodies[2], [{ role: 'user', content: 'hello' }]);
+  // Warmup requests have negative indexes: they wrap to the end of the file (item 1 of 0..1), then measured ones start at 0.
+  const r3 = await runCli(['run', '--target', s.url, '--prompts', join(dir, 'p.jsonl'), '--requests', '2', '--warmup', '1', '--out', join(dir, 'w')]);
+  assert.equal(r3.code, 0, r3.stderr);
+  const w = readRun(join(dir, 'w'));
+  assert.deepEqual(w.records.map((x) => [x.warmup === true, x.status]), [[true, 'ok'], [false, 'ok'], [false, 'ok']]);
+  const warm = s.requests.filter((q) => q.path === '/v1/chat/completions').slice(-3).map((q) => q.body.messages);
+  assert.deepEqual(warm[0], [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }]);
   writeFileSync(join(dir, 'bad.jsonl'), '{"prompt": "ok"}\n{"text": 1}\nnot json\n');
   const bad = await runCli(['run', '--target', s.url, '--prompts', join(dir, 'bad.jsonl')]);
   assert.equal(bad.code, 2);
