@@ -81,7 +81,9 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       input_tokens_source: item.input_tokens_source,
       requested_output_tokens: item.output_tokens,
       length_forced: item.force_length ? ctx.target.info.length_forcing !== 'none' : null,
-    }, plan.keepText || Boolean(plan.workload.score));
+    // The text is collected whenever something reads it (scoring, or the tokenizer counting outputs the server
+    // gave no usage for), whether or not it is saved: a count must not depend on --save-text.
+    }, plan.keepText || Boolean(plan.workload.score) || ctx.tokenizer !== null);
     const req: GenerationRequest = {
       id: `llmbench-${plan.id}-${repeat}-${index}`,
       messages: item.messages,

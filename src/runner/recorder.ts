@@ -24,11 +24,12 @@ export interface RecordSeed {
 export class Recorder implements StreamSink {
   readonly rec: RequestRecord;
   private text: string[] = [];
+  private joined: string | null = null;
   private reasoning: string[] = [];
   private tokensKnown = true;
   private usageInput: number | null = null;
 
-  constructor(private readonly clock: Clock, seed: RecordSeed, private readonly keepText: boolean) {
+  constructor(private readonly clock: Clock, seed: RecordSeed, private readonly collectText: boolean) {
     this.rec = {
       ...seed,
       input_tokens_expected: seed.input_tokens,
@@ -76,9 +77,9 @@ export class Recorder implements StreamSink {
     if (d.text) {
       if (r.first_output_at === null) r.first_output_at = t;
       r.output_chars += d.text.length;
-      if (this.keepText) this.text.push(d.text);
+      if (this.collectText) this.text.push(d.text);
     }
-    if (d.reasoning && this.keepText) this.reasoning.push(d.reasoning);
+    if (d.reasoning && this.collectText) this.reasoning.push(d.reasoning);
     r.chunk_times.push(t);
     r.ended_at = t;
     if (d.tokens !== undefined) {
@@ -124,6 +125,7 @@ export class Recorder implements StreamSink {
     r.output_tokens_chunks = 0;
     r.output_chars = 0;
     this.text = [];
+    this.joined = null;
     this.reasoning = [];
     this.tokensKnown = true;
   }
@@ -134,8 +136,9 @@ export class Recorder implements StreamSink {
     this.rec.error = { kind: f.kind, message: f.message, http_status: f.httpStatus };
   }
 
+  /** The generated text; read once the request has ended (finalize and after), so it is joined once. */
   outputText(): string {
-    return this.text.join('');
+    return (this.joined ??= this.text.join(''));
   }
 
   /**
@@ -157,7 +160,7 @@ export class Recorder implements StreamSink {
         // counted by chunks instead; the source field says so
       }
     }
-    if (this.keepText) {
+    if (this.collectText) {
       r.output_text = this.outputText();
       if (this.reasoning.length) r.reasoning_text = this.reasoning.join('');
     }

@@ -185,6 +185,19 @@ test('--rate without --arrival is a Poisson process: finite, increasing schedule
   assert.deepEqual((result.scenarios[0]!.load as { arrival: unknown }).arrival, { kind: 'poisson' });
 });
 
+test('outputs the server gave no usage for are counted by the tokenizer with or without --save-text', async () => {
+  const s = await server({ usage: false, itlMs: 1, tokens: 4 });
+  const out = tempDir();
+  for (const save of ['--save-text', '--no-save-text']) {
+    const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '4', '--requests', '2', save, '--out', join(out, save)]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const rec of readRun(join(out, save)).records) {
+      assert.equal(rec.output_tokens_source, 'server_tokenizer', save);
+      assert.equal(rec.output_text === undefined, save === '--no-save-text');
+    }
+  }
+});
+
 test('--repeat keeps each repeat\'s summary and the spread across repeats', async () => {
   const s = await server({ itlMs: 1 });
   const out = tempDir();
