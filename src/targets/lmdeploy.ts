@@ -7,7 +7,7 @@
  */
 import { type Tokenizer } from '../core/tokenizer.js';
 import { type HttpClient } from './http.js';
-import { type Json, nativeStream, num } from './native-stream.js';
+import { finishType, type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
 
@@ -81,10 +81,10 @@ export class LmdeployTarget extends OpenAiTarget {
         const n = ids ?? (ct !== null ? Math.max(0, ct - prevTokens) : null);
         if (ct !== null) prevTokens = ct;
         if (text || n) sink.delta({ text: text || undefined, tokens: n || undefined });
-        const fr = mi.finish_reason as Json | string | null | undefined;
-        if (!fr) return false;
+        const fr = mi.finish_reason ? finishType(mi.finish_reason) : null;
+        if (fr === null) return false;
         sink.usage({ prompt_tokens: num(mi.prompt_tokens), completion_tokens: ct });
-        sink.finish(typeof fr === 'string' ? fr : typeof fr.type === 'string' ? fr.type : 'stop');
+        sink.finish(fr);
         return true;
       },
     });

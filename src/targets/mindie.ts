@@ -8,10 +8,21 @@
  * length_forcing 'none' there. Metrics: Prometheus on the metrics port (give --metrics-url).
  */
 import { SetupError } from '../core/errors.js';
+import { type ServerTimings } from '../core/record.js';
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { tgiStyleParameters } from './tgi.js';
 import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
+
+/**
+ * Server timings from `prefill_time` and the per-token decode times (ms). No decode times means the decode time is
+ * unknown, not 0 ms; prefill + Σ decode is the server's end-to-end time.
+ */
+function mindieTimings(source: string, prefill: number | null, decodes: number[] | null): ServerTimings {
+  const known = decodes !== null && decodes.length > 0 ? decodes : null;
+  const decode = known ? known.reduce((a, b) => a + b, 0) : null;
+  return { source, ttft_ms: prefill, e2e_ms: prefill !== null && decode !== null ? prefill + decode : null, prefill_ms: prefill, decode_ms: decode, decode_times_ms: known };
+}
 
 export class MindieTarget extends OpenAiTarget {
   protected override lengthForcing(): LengthForcing {
@@ -26,9 +37,7 @@ export class MindieTarget extends OpenAiTarget {
     const u = chunk.usage as Json | null | undefined;
     if (!u || (u.prefill_time === undefined && u.decode_time_arr === undefined)) return;
     const arr = Array.isArray(u.decode_time_arr) ? (u.decode_time_arr as unknown[]).map(num).filter((x): x is number => x !== null) : null;
-    const prefill = num(u.prefill_time);
-    const decode = arr ? arr.reduce((a, b) => a + b, 0) : null;
-    sink.serverTimings({ source: 'mindie.usage', ttft_ms: prefill, e2e_ms: prefill !== null && decode !== null ? prefill + decode : null, prefill_ms: prefill, decode_ms: decode, decode_times_ms: arr });
+    sink.serverTimings(mindieTimings('mindie.usage', num(u.prefill_time), arr));
   }
 
   override async init(): Promise<this> {
@@ -79,9 +88,8 @@ export class MindieTarget extends OpenAiTarget {
         if (!any) return false;
         // Only the server's own count is usage; otherwise the recorder falls back to the one-token-per-event chunks.
         if (generated !== null) sink.usage({ completion_tokens: generated });
-        const decode = decodes.length ? decodes.reduce((a, b) => a + b, 0) : null;
-        // prefill_time is the server's time to the first token; prefill + Σ decode_time its end-to-end time.
-        sink.serverTimings({ source: 'mindie.infer', ttft_ms: prefill, e2e_ms: prefill !== null && decode !== null ? prefill + decode : null, prefill_ms: prefill, decode_ms: decode, decode_times_ms: decodes.length ? decodes : null });
+        // prefill_time is the server's time to the first token.
+        sink.serverTimings(mindieTimings('mindie.infer', prefill, decodes));
         sink.finish(finishReason);
         return true;
       },

@@ -72,6 +72,14 @@ export function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/** A finish reason given as a string or as `{type, ...}` (SGLang, LMDeploy); null while the response goes on. */
+export function finishType(fr: unknown): string | null {
+  if (fr === null || fr === undefined) return null;
+  if (typeof fr === 'string') return fr;
+  if (typeof fr === 'object' && typeof (fr as Json).type === 'string') return (fr as Json).type as string;
+  return 'stop';
+}
+
 /** Drops the length-forcing fields a server rejected, once, and says so on the record (seed 003's early EOS). */
 export function rejectedField(e: unknown, fields: string[]): string | null {
   if (!(e instanceof RequestFailure) || (e.httpStatus !== 400 && e.httpStatus !== 422)) return null;

@@ -189,7 +189,7 @@ export class OpenAiTarget implements Target {
       const choice = chunk.choices?.[0];
       if (choice) {
         const text = isChat ? choice.delta?.content : choice.text;
-        const reasoning = isChat ? (choice.delta?.reasoning_content ?? choice.delta?.reasoning) : undefined;
+        const reasoning = isChat ? (choice.delta?.reasoning_content || choice.delta?.reasoning) : undefined;
         const ids = choice.token_ids;
         if (text || reasoning || (ids && ids.length)) {
           sink.delta({ text: text || undefined, reasoning: reasoning || undefined, tokens: ids?.length || undefined });

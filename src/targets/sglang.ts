@@ -6,15 +6,40 @@
  * `meta_info.completion_tokens` (`output_ids` semantics vary by version); `[DONE]` ends it. Server timings:
  * `meta_info.e2e_latency` (seconds) and cached_tokens. Tokenizer: /tokenize (vLLM form). Cache reset: /flush_cache.
  */
-import { type Json, nativeStream, num } from './native-stream.js';
+import { finishType, type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
 
-function finishType(fr: unknown): string | null {
-  if (fr === null || fr === undefined) return null;
-  if (typeof fr === 'string') return fr;
-  if (typeof fr === 'object' && typeof (fr as Json).type === 'string') return (fr as Json).type as string;
-  return 'stop';
+/**
+ * Turns the `text` of successive /generate events into deltas. Whether the stream is cumulative (the default) or
+ * incremental (--incremental-streaming-output) is decided once per request, at the first non-empty text that differs
+ * from the first one: one that extends it means cumulative, anything else incremental. Deciding per event would drop
+ * an incremental segment that happens to start with all the text before it (repeated "\n" tokens). Until then a text
+ * equal to the first is held back: it is new text only if the stream turns out to be incremental.
+ */
+function textDeltas(): (text: string) => string {
+  let mode: 'cumulative' | 'incremental' | null = null;
+  let prev = '';
+  let held = 0;
+  return (text) => {
+    if (!text) return '';
+    if (mode === null) {
+      if (!prev) {
+        prev = text;
+        return text;
+      }
+      if (text === prev) {
+        held++;
+        return '';
+      }
+      mode = text.startsWith(prev) ? 'cumulative' : 'incremental';
+      if (mode === 'incremental') return prev.repeat(held) + text;
+    }
+    if (mode === 'incremental') return text;
+    const delta = text.startsWith(prev) ? text.slice(prev.length) : text;
+    prev = text;
+    return delta;
+  };
 }
 
 export class SglangTarget extends OpenAiTarget {
@@ -31,7 +56,7 @@ export class SglangTarget extends OpenAiTarget {
     const body: Record<string, unknown> = { text: promptText(req), sampling_params: sp, stream: true };
     if (req.seed !== null) sp.sampling_seed = req.seed;
     Object.assign(body, req.extra_body);
-    let prevText = '';
+    const textDelta = textDeltas();
     let prevTokens = 0;
     await nativeStream(this.http, sink, signal, {
       path: '/generate',
@@ -39,10 +64,7 @@ export class SglangTarget extends OpenAiTarget {
       format: 'sse',
       requestId: req.id,
       onObject: (o) => {
-        const text = typeof o.text === 'string' ? o.text : '';
-        // Cumulative by default: the new part is what follows the previous text.
-        const delta = text.startsWith(prevText) ? text.slice(prevText.length) : text;
-        prevText = text.startsWith(prevText) ? text : prevText + text;
+        const delta = textDelta(typeof o.text === 'string' ? o.text : '');
         const mi = (o.meta_info ?? {}) as Json;
         const ct = num(mi.completion_tokens);
         const n = ct !== null ? Math.max(0, ct - prevTokens) : null;

@@ -6,10 +6,5 @@
  * UNVERIFIED). No cache reset endpoint.
  */
 import { OpenAiTarget } from './openai.js';
-import { type LengthForcing } from './target.js';
 
-export class TrtllmTarget extends OpenAiTarget {
-  protected override lengthForcing(): LengthForcing {
-    return 'ignore_eos+min_tokens';
-  }
-}
+export class TrtllmTarget extends OpenAiTarget {}

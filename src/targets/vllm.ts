@@ -9,13 +9,9 @@
  */
 import { num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink } from './target.js';
+import { type GenerationRequest, type StreamSink } from './target.js';
 
 export class VllmTarget extends OpenAiTarget {
-  protected override lengthForcing(): LengthForcing {
-    return 'ignore_eos+min_tokens';
-  }
-
   protected override buildBody(req: GenerationRequest): Record<string, unknown> {
     const body = super.buildBody(req);
     if (!('return_token_ids' in req.extra_body)) body.return_token_ids = true;
