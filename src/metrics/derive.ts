@@ -40,7 +40,7 @@ export function deriveRequest(r: RequestRecord, tokenizerSource: TokenCountSourc
 
   r.tpot_ms = r.e2e_ms !== null && r.ttft_ms !== null && r.output_tokens !== null && r.output_tokens >= 2 ? (r.e2e_ms - r.ttft_ms) / (r.output_tokens - 1) : null;
 
-  const gaps = r.chunk_times.length >= 2 ? r.chunk_times.slice(1).map((t, i) => t - r.chunk_times[i]!) : [];
+  const gaps = interTokenGaps(r.chunk_times, r.chunk_tokens);
   r.max_itl_ms = maxOf(gaps);
   r.last_itl_ms = gaps.length ? gaps[gaps.length - 1]! : null;
 

@@ -7,8 +7,6 @@
  */
 import { type Distribution } from '../core/result.js';
 
-export const DEFAULT_PERCENTILES = [50, 75, 90, 99] as const;
-
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;

@@ -64,8 +64,20 @@ export function flattenScenario(s: ScenarioResult): Map<string, number> {
   return out;
 }
 
+/** Results are not mutated once built, so each scenario is flattened once however many paths are looked up. */
+const flatCache = new WeakMap<ScenarioResult, Map<string, number>>();
+
+function flat(s: ScenarioResult): Map<string, number> {
+  let m = flatCache.get(s);
+  if (!m) {
+    m = flattenScenario(s);
+    flatCache.set(s, m);
+  }
+  return m;
+}
+
 export function valueAt(s: ScenarioResult, path: string): number | null {
-  return flattenScenario(s).get(path) ?? null;
+  return flat(s).get(path) ?? null;
 }
 
 function spreadStd(s: ScenarioResult, path: string): number | null {
@@ -129,7 +141,7 @@ export function compareRuns(baseline: CompareSide, others: CompareSide[]): Compa
   for (const s of baseline.result.scenarios) {
     const counterparts = pairings.map((p) => p.pairs.find(([b]) => b === s)?.[1]);
     const paths = new Set<string>();
-    for (const x of [s, ...counterparts]) if (x) for (const p of flattenScenario(x).keys()) if (shownPath(p)) paths.add(p);
+    for (const x of [s, ...counterparts]) if (x) for (const p of flat(x).keys()) if (shownPath(p)) paths.add(p);
     for (const path of orderPaths(paths, s)) {
       const b = valueAt(s, path);
       rows.push({ scenario: s.id, metric: path, baseline: b, runs: counterparts.map((o) => cell(s, b, o, path)) });

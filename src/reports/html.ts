@@ -3,7 +3,7 @@
  * tables, charts and configuration. Every string that came from a user, a server or the model is escaped;
  * a Content-Security-Policy forbids scripts and network fetches as a second line of defence.
  */
-import { type ChartDef, type RunInput } from './charts/common.js';
+import { runLabel, type ChartDef, type RunInput } from './charts/common.js';
 import { scenarioTable, summaryTable } from './run-tables.js';
 import { cellText, type Table } from './table.js';
 import { VERSION } from '../core/version.js';
@@ -99,13 +99,13 @@ function chartFigure(c: RenderedChart): string {
 }
 
 export function renderHtmlReport(runs: RunInput[], charts: RenderedChart[]): string {
-  const names = runs.map((r) => r.result.name || r.result.run_id);
+  const names = runs.map((r) => runLabel(r.result));
   const title = `llmbench report: ${names.join(' vs ')}`;
   const sections = runs.map((run) => {
     const r = run.result;
     return [
       `<section class="run" data-run="${escapeHtml(r.run_id)}">`,
-      `<h2>Run ${escapeHtml(r.name || r.run_id)}</h2>`,
+      `<h2>Run ${escapeHtml(runLabel(r))}</h2>`,
       metaTable(run),
       warnings(run),
       '<h3>Summary</h3>',

@@ -84,7 +84,7 @@ export function renderMarkdown(t: Table): string {
   const out: string[] = [];
   if (t.title) out.push(`**${mdCell(t.title)}**`, '');
   out.push(`| ${t.columns.map((c) => mdCell(c.title)).join(' | ')} |`);
-  out.push(`|${right.map((r) => (r ? ':---:' : ':---')).map((s, i) => (right[i] ? '---:' : s)).join('|')}|`);
+  out.push(`|${right.map((r) => (r ? '---:' : ':---')).join('|')}|`);
   for (const r of t.rows) out.push(`| ${t.columns.map((c) => mdCell(cellText(r[c.key], c))).join(' | ')} |`);
   if (t.footer?.length) out.push('', ...t.footer.map(mdCell));
   return out.join('\n') + '\n';
@@ -92,7 +92,7 @@ export function renderMarkdown(t: Table): string {
 
 function csvCell(v: Cell): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(v) : String(v);
+  const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

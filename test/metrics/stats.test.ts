@@ -31,7 +31,6 @@ test('spread across repeats gives mean, std and coefficient of variation', () =>
 test('max and min of samples too large to spread into arguments', async () => {
   const { maxOf, minOf } = await import('../../src/metrics/stats.js');
   const big = Array.from({ length: 500_000 }, (_, i) => (i * 7919) % 500_000);
-  assert.throws(() => Math.max(...big), RangeError);
   assert.equal(maxOf(big), 499_999);
   assert.equal(minOf(big), 0);
   assert.equal(maxOf([]), null);

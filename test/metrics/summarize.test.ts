@@ -43,6 +43,15 @@ test('multi-token chunks spread their gap over their tokens', () => {
   assert.deepEqual(interTokenGaps([0, 10, 40], null), [10, 30]);
 });
 
+test('max and last gap are token-weighted like ITL', () => {
+  const r = rec({ sent_at: 0, chunk_times: [10, 30, 70, 80], chunk_tokens: [1, 2, 2, 1] });
+  assert.equal(r.max_itl_ms, 20);
+  assert.equal(r.last_itl_ms, 10);
+  const two = rec({ sent_at: 0, chunk_times: [10, 30, 50], chunk_tokens: [2, 2, 2] });
+  assert.equal(two.max_itl_ms, 10);
+  assert.equal(two.last_itl_ms, 10);
+});
+
 test('scenario summary: throughputs, pooled ITL, SLO_P90, lpct, goodput, concurrency and peaks, exactly', () => {
   const a = rec({ index: 0, sent_at: 0, chunk_times: [50, 60, 70], completed_at: 70 });
   const b = rec({ index: 1, sent_at: 0, chunk_times: [100, 130, 160, 190], completed_at: 200 });

@@ -1,5 +1,5 @@
 /** Every chart of a report, in the order the HTML shows them. */
-import { type ChartDef, type RunInput } from './common.js';
+import { runLabel, type ChartDef, type RunInput } from './common.js';
 import { overviewChart } from './overview.js';
 import { latencyCdfChart } from './latency.js';
 import { loadCurveChart } from './load.js';
@@ -16,7 +16,7 @@ export function buildCharts(runs: RunInput[]): ChartDef[] {
   const out = [overviewChart(runs), latencyCdfChart(runs), loadCurveChart(runs)];
   runs.forEach((run, i) => {
     const suffix = runs.length > 1 ? `-${i + 1}` : '';
-    const label = runs.length > 1 ? ` (${run.result.name || run.result.run_id})` : '';
+    const label = runs.length > 1 ? ` (${runLabel(run.result)})` : '';
     for (const c of [timelineChart(run), tokenRateChart(run)]) out.push({ ...c, name: c.name + suffix, title: c.title + label });
   });
   out.push(memoryChart(runs));

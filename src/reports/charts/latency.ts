@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { absentPanel, baseConfig, round, SCHEMA_URL, seriesLabel, thin, type ChartDef, type RunInput } from './common.js';
 import { type RequestRecord } from '../../core/record.js';
+import { interTokenGaps } from '../../metrics/derive.js';
 
 /** Points kept per CDF line; more adds nothing visible and bloats the SVG. */
 export const CDF_MAX_POINTS = 400;
@@ -12,8 +13,8 @@ export const CDF_MAX_POINTS = 400;
 const METRICS: ReadonlyArray<readonly [string, string, (r: RequestRecord) => number[]]> = [
   ['TTFT', 'TTFT (ms)', (r) => (r.ttft_ms === null ? [] : [r.ttft_ms])],
   ['TPOT', 'TPOT (ms)', (r) => (r.tpot_ms === null ? [] : [r.tpot_ms])],
-  // ITL: every gap between consecutive token-bearing chunks after the first (docs/metrics.md).
-  ['ITL', 'ITL (ms)', (r) => r.chunk_times.slice(1).map((t, i) => t - r.chunk_times[i]!)],
+  // ITL: the token-weighted chunk gaps pooled into the table's itl_ms (docs/metrics.md).
+  ['ITL', 'ITL (ms)', (r) => interTokenGaps(r.chunk_times, r.chunk_tokens)],
 ];
 
 export function measuredRecords(records: RequestRecord[]): RequestRecord[] {

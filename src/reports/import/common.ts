@@ -21,10 +21,6 @@ export function emptySummary(): ScenarioSummary {
   };
 }
 
-export function emptyDistribution(): Distribution {
-  return { mean: null, min: null, max: null, std: null, p50: null, p75: null, p90: null, p99: null, n: 0 };
-}
-
 /**
  * `unmeasured` names summary fields the type requires but the imported tool does not report (llama-bench has
  * no request counts); compare leaves them out rather than showing a 0 that was never measured.

@@ -5,7 +5,8 @@
  */
 import { type Distribution, type ScenarioSummary } from '../../core/result.js';
 import { type RunResult } from '../../core/result.js';
-import { emptyDistribution, emptySummary, importedRun, importedScenario, num } from './common.js';
+import { distribution } from '../../metrics/stats.js';
+import { emptySummary, importedRun, importedScenario, num } from './common.js';
 
 /** vLLM metric stem → llmbench metric key. */
 export const VLLM_METRICS: Record<string, string> = { ttft: 'ttft_ms', tpot: 'tpot_ms', itl: 'itl_ms', e2el: 'e2e_ms' };
@@ -50,7 +51,7 @@ export function importVllm(raw: Record<string, unknown>, file: string, label: st
     if (!m || v === null) continue;
     const target = VLLM_METRICS[m[3]!];
     if (!target) continue;
-    const d = (metrics[target] ??= { ...emptyDistribution(), n: completed });
+    const d = (metrics[target] ??= { ...distribution([]), n: completed });
     const stat = m[1] === 'median' ? 'p50' : m[1] === 'mean' ? 'mean' : m[1] === 'std' ? 'std' : `p${m[2]}`;
     (d as unknown as Record<string, number | null>)[stat] = v;
   }
