@@ -3,7 +3,7 @@
  * (estimation.md §1.7, §2.2, §2.3). GGML block types use their exact block size (src/gguf/ggml-types.ts).
  */
 import { UsageError } from '../core/errors.js';
-import { bitsPerWeight, ggmlTypeByName, GGML_TYPES } from '../gguf/ggml-types.js';
+import { bitsPerWeight, ggmlTypeByName } from '../gguf/ggml-types.js';
 
 export interface WeightDtype {
   name: string;
@@ -70,8 +70,6 @@ export interface KvDtype {
   name: string;
   bytesPerElement: number;
 }
-
-export const KV_DTYPE_NAMES: readonly string[] = ['auto', 'fp32', 'fp16', 'bf16', 'fp8', 'fp8_e4m3', 'fp8_e5m2', 'int8', 'nvfp4', ...GGML_TYPES.filter((t) => t.blockSize > 1).map((t) => t.name.toLowerCase())];
 
 /** `auto` means the model's dtype, as in vLLM's kv_cache_dtype=auto (fp32 models keep a 4-byte cache). */
 export function parseKvDtype(raw: string, native: string | null): KvDtype {

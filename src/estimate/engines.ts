@@ -51,7 +51,8 @@ export interface PoolResult {
   pool_is_estimate: boolean;
   block_size: number;
   blocks: number | null;
-  max_tokens: number;
+  /** Null when the model keeps no per-token KV (pure recurrent): no token limit. */
+  max_tokens: number | null;
   /** Bytes one sequence of `context` tokens needs on a device, with the engine's block rounding. */
   sequence_bytes: number;
   max_concurrency: number;
@@ -163,26 +164,26 @@ export function sizePool(i: PoolInput): PoolResult {
     }
   }
   pool = Math.max(0, Math.floor(pool));
-  const seq = Math.ceil(sequenceBytes(f, seqTokens(context), (n) => slidingTokens(n)));
-  let maxTokens: number;
-  let blocks: number | null = null;
-  if (engine === 'llamacpp') {
-    // Capacity if the whole device were given to KV: what `-c` could go up to.
-    const free = given ?? Math.max(0, mem - W - act - runtime);
-    maxTokens = f.bytesPerToken > 0 ? Math.floor(free / f.bytesPerToken) : 0;
-    if (given === null) maxTokens = Math.max(maxTokens, 0);
-  } else if (f.bytesPerToken > 0) {
-    blocks = Math.floor(pool / (blockSize * f.bytesPerToken));
-    maxTokens = blocks * blockSize;
-    if (blockSize === 1) blocks = null;
-  } else {
-    maxTokens = 0;
-  }
+  const seq = Math.ceil(sequenceBytes(f, seqTokens(context), slidingTokens));
+  // llama.cpp: capacity if the whole device were given to KV, what `-c` could go up to.
   const room = engine === 'llamacpp' ? (given ?? Math.max(0, mem - W - act - runtime)) : pool;
+  // Without attention KV (pure recurrent models) no token count limits the cache: null, not 0.
+  let maxTokens: number | null = null;
+  let blocks: number | null = null;
+  if (f.bytesPerToken > 0) {
+    if (engine === 'llamacpp') {
+      maxTokens = Math.floor(room / f.bytesPerToken);
+    } else {
+      blocks = Math.floor(pool / (blockSize * f.bytesPerToken));
+      maxTokens = blocks * blockSize;
+      if (blockSize === 1) blocks = null;
+    }
+  }
   const ratio = seq > 0 ? room / seq : 0;
   // Uniform models: tokens / context, exactly as vLLM logs it. With sliding or recurrent layers a sequence costs
   // less than context × per-token bytes, so the ratio is pool / per-sequence bytes (vLLM's newer accounting).
   const uniform = f.slidingBytesPerToken === 0 && f.stateBytesPerSequence === 0 && engine !== 'llamacpp';
+  const concurrencyRatio = uniform && context > 0 && maxTokens !== null ? maxTokens / context : ratio;
   return {
     engine,
     knob,
@@ -196,7 +197,7 @@ export function sizePool(i: PoolInput): PoolResult {
     blocks,
     max_tokens: maxTokens,
     sequence_bytes: seq,
-    max_concurrency: Math.floor(uniform && context > 0 ? maxTokens / context : ratio),
-    concurrency_ratio: uniform && context > 0 ? maxTokens / context : ratio,
+    max_concurrency: Math.floor(concurrencyRatio),
+    concurrency_ratio: concurrencyRatio,
   };
 }

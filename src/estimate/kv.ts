@@ -3,7 +3,7 @@
  * parallelism, and per sequence once sliding windows and recurrent state are accounted for.
  */
 import { type KvDtype } from './dtypes.js';
-import { type LayerKind, type ModelShape } from './shape.js';
+import { countKinds, type LayerKind, type ModelShape } from './shape.js';
 
 /**
  * KV heads one rank holds. vLLM splits heads across TP ranks and replicates them when TP exceeds them:
@@ -46,8 +46,7 @@ export interface KvFootprint {
 export function kvFootprint(s: ModelShape, kv: KvDtype, tp: number, stateBytesPerElement: number): KvFootprint {
   const perLayer = layerBytesPerToken(s, kv, tp);
   const perLayerModel = layerBytesPerToken(s, kv, 1);
-  const layersByKind: Record<LayerKind, number> = { full: 0, sliding: 0, linear: 0 };
-  for (const k of s.layerKinds) layersByKind[k]++;
+  const layersByKind = countKinds(s);
   const attn = layersByKind.full + layersByKind.sliding;
   return {
     bytesPerToken: perLayer * attn,

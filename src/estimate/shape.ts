@@ -82,10 +82,6 @@ export interface ModelShape {
   exact: { params: number; weightBytes: number; fileType: string | null; typeHistogram: Record<string, number> } | null;
 }
 
-export function attentionLayers(s: ModelShape): number {
-  return s.layerKinds.filter((k) => k !== 'linear').length;
-}
-
 export function countKinds(s: ModelShape): Record<LayerKind, number> {
   const out: Record<LayerKind, number> = { full: 0, sliding: 0, linear: 0 };
   for (const k of s.layerKinds) out[k]++;

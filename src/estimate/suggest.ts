@@ -72,7 +72,7 @@ export function suggestSettings(i: SuggestInput): SuggestedSettings {
         ctx_size: i.context * Math.max(1, i.concurrency),
         parallel: Math.max(1, i.concurrency),
         n_gpu_layers: layers >= i.shape.layers + 1 ? 'all' : layers,
-        max_ctx_size: Math.floor(p.max_tokens / 256) * 256,
+        ...(p.max_tokens === null ? {} : { max_ctx_size: Math.floor(p.max_tokens / 256) * 256 }),
       };
     }
   }

@@ -110,7 +110,7 @@ export function parseSampleLine(line: string): PromSample | null {
 export function parsePrometheusText(text: string): PromScrape {
   const out: PromScrape = { samples: [], types: new Map(), help: new Map(), bad_lines: 0 };
   for (const rawLine of text.split('\n')) {
-    const line = rawLine.replace(/\r$/, '').trim();
+    const line = rawLine.trim();
     if (line === '') continue;
     if (line.startsWith('#')) {
       const m = /^#\s*(HELP|TYPE)\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(.*)$/.exec(line);
@@ -158,16 +158,6 @@ export function sumSamples(scrape: PromScrape, name: string, filter?: LabelFilte
     total = (total ?? 0) + s.value;
   }
   return total;
-}
-
-/** Largest sample value named `name`, or null. */
-export function maxSample(scrape: PromScrape, name: string, filter?: LabelFilter): number | null {
-  let best: number | null = null;
-  for (const s of scrape.samples) {
-    if (s.name !== name || !matches(s.labels, filter) || Number.isNaN(s.value)) continue;
-    best = best === null ? s.value : Math.max(best, s.value);
-  }
-  return best;
 }
 
 export interface HistogramValue {

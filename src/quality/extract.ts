@@ -28,10 +28,11 @@ export interface Extraction {
 /** Markup a model may put between "the answer is" and the number: spaces, `:`, `**`, `$`, `\(`, `=`. */
 const FILLER = String.raw`[\s:*=_\\(\[{]*(?:\\text\{[^}]*\}|\\\$)?[\s:*=_\\(\[{]*`;
 
-const RULES: ReadonlyArray<readonly [ExtractionRule, RegExp]> = [
-  ['hash', new RegExp(String.raw`####\s*(` + NUMBER_SOURCE + ')', 'g')],
-  ['answer_is', new RegExp(String.raw`(?:final\s+answer|the\s+answer|answer)\s*(?:is|was|would\s+be|will\s+be|=|:)?` + FILLER + '(' + NUMBER_SOURCE + ')', 'gi')],
-];
+// Global regexes below are only used through matchAll (in lastMatch), which iterates a copy: no shared lastIndex.
+const HASH_NUMBER = new RegExp(String.raw`####\s*(` + NUMBER_SOURCE + ')', 'g');
+const ANSWER_IS_NUMBER = new RegExp(String.raw`(?:final\s+answer|the\s+answer|answer)\s*(?:is|was|would\s+be|will\s+be|=|:)?` + FILLER + '(' + NUMBER_SOURCE + ')', 'gi');
+const HASH_TEXT = /####\s*([^\n]+)/g;
+const ANSWER_IS_TEXT = /(?:final\s+answer|the\s+answer)\s*(?:is|:)\s*([^\n]+)/gi;
 
 /** Text after the last `</think>` (reasoning left in the content), else the whole text. */
 export function stripThinking(text: string): string {
@@ -73,14 +74,14 @@ const BOLD_ANSWER = new RegExp(String.raw`\*\*\s*(` + NUMBER_SOURCE + String.raw
 /** Extracts the model's final numeric answer (see the rule list at the top of this file). */
 export function extractNumber(output: string): Extraction {
   const text = stripThinking(output);
-  const hash = lastMatch(text, RULES[0]![1]);
+  const hash = lastMatch(text, HASH_NUMBER);
   if (hash !== null) return { value: canonicalNumber(hash), rule: 'hash' };
   const boxed = boxedContents(text);
   for (let i = boxed.length - 1; i >= 0; i--) {
     const v = lastNumber(boxed[i]!);
     if (v !== null) return { value: v, rule: 'boxed' };
   }
-  const said = lastMatch(text, RULES[1]![1]);
+  const said = lastMatch(text, ANSWER_IS_NUMBER);
   if (said !== null) return { value: canonicalNumber(said), rule: 'answer_is' };
   const bold = lastMatch(text, BOLD_ANSWER);
   if (bold !== null) return { value: canonicalNumber(bold), rule: 'bold' };
@@ -90,7 +91,7 @@ export function extractNumber(output: string): Extraction {
 
 /** The gold answer of a GSM8K item: the number after the last `####` ("... #### 1,234" → "1234"). */
 export function parseGsm8kGold(answer: string): string | null {
-  const m = lastMatch(answer, new RegExp(String.raw`####\s*(` + NUMBER_SOURCE + ')', 'g'));
+  const m = lastMatch(answer, HASH_NUMBER);
   return m === null ? null : canonicalNumber(m);
 }
 
@@ -117,9 +118,9 @@ export function scoreNumber(output: string, gold: string | null): Score {
  */
 export function extractText(output: string): string {
   const text = stripThinking(output).trim();
-  const hash = lastMatch(text, /####\s*([^\n]+)/g);
+  const hash = lastMatch(text, HASH_TEXT);
   const boxed = boxedContents(text);
-  const said = lastMatch(text, /(?:final\s+answer|the\s+answer)\s*(?:is|:)\s*([^\n]+)/gi);
+  const said = lastMatch(text, ANSWER_IS_TEXT);
   const pick = hash ?? (boxed.length ? boxed[boxed.length - 1]! : null) ?? said ?? text;
   return pick.trim().replace(/^\*\*\s*|\s*\*\*$/g, '').replace(/\.$/, '').trim();
 }

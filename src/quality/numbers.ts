@@ -14,17 +14,21 @@
  */
 export const NUMBER_SOURCE = String.raw`[-\u2212]?(?:[$€£¥₹]\s?)?[-\u2212]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)`;
 
-/** Global regex over NUMBER_SOURCE; digits glued to letters on the left (`x2`, `H2O`) are not numbers. */
-export function numberRegex(): RegExp {
-  return new RegExp(String.raw`(?<![A-Za-z0-9_.])` + NUMBER_SOURCE + String.raw`(?![0-9])`, 'g');
-}
+/**
+ * Global regex over NUMBER_SOURCE; digits glued to letters on the left (`x2`, `H2O`) are not numbers.
+ * Only used through matchAll, which iterates a copy, so the shared lastIndex stays 0.
+ */
+const NUMBER_IN_TEXT = new RegExp(String.raw`(?<![A-Za-z0-9_.])` + NUMBER_SOURCE + String.raw`(?![0-9])`, 'g');
+
+/** First number in a string; not global, so exec keeps no state between calls. */
+const FIRST_NUMBER = new RegExp(NUMBER_SOURCE);
 
 /**
  * Canonical form of one written number, or null when `raw` holds none.
  *   "$1,234.50" → "1234.5", "-0.0" → "0", "007" → "7", ".5" → "0.5", "−3" → "-3", "18%" → "18"
  */
 export function canonicalNumber(raw: string): string | null {
-  const m = new RegExp(NUMBER_SOURCE).exec(raw);
+  const m = FIRST_NUMBER.exec(raw);
   if (!m) return null;
   const text = m[0];
   const negative = /[-\u2212]/.test(text);
@@ -39,7 +43,7 @@ export function canonicalNumber(raw: string): string | null {
 /** Every number in `text`, canonical, in order of appearance. */
 export function allNumbers(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(numberRegex())) {
+  for (const m of text.matchAll(NUMBER_IN_TEXT)) {
     const c = canonicalNumber(m[0]);
     if (c !== null) out.push(c);
   }

@@ -82,6 +82,19 @@ test('hybrid Qwen3-Next: KV on 12 attention layers, 37.7 MiB of recurrent state 
   assert.deepEqual(r.model.layer_kinds, { full: 12, sliding: 0, linear: 36 });
 });
 
+test('no attention KV (all layers recurrent): max_tokens is null, not 0, and llama.cpp gets no max_ctx_size', () => {
+  const base = findPreset('qwen3-next-80b-a3b')!;
+  const shape = { ...base, layerKinds: base.layerKinds.map(() => 'linear' as const) };
+  for (const engine of ['vllm', 'sglang', 'trtllm', 'mindie', 'llamacpp'] as const) {
+    const r = plan({ model: 'qwen3-next-80b-a3b', shape, hardware: resolveHardware('h200'), engine, context: 4096 });
+    assert.equal(r.kv_cache.bytes_per_token, 0, engine);
+    assert.equal(r.kv_cache.max_tokens, null, engine);
+    assert.ok(r.kv_cache.state_bytes_per_sequence > 0, engine);
+  }
+  const lc = plan({ model: 'qwen3-next-80b-a3b', shape, hardware: resolveHardware('h200'), engine: 'llamacpp', context: 4096 });
+  assert.ok(lc.suggested !== null && !('max_ctx_size' in lc.suggested));
+});
+
 test('roofline: decode at batch 1 is bandwidth over bytes read; prefill is compute-bound', () => {
   const r = plan({ model: 'llama-3.1-8b', context: 8192, inputTokens: 1, outputTokens: 1 });
   // 16,060,522,496 B of bf16 weights + KV of input + output/2 = 2 tokens per step, at 3.35 TB/s.

@@ -4,7 +4,7 @@
  * between scrapes inside the scenario window (a counter that goes down is a server restart: the increase is
  * counted from zero again, as PromQL's increase() does).
  */
-import { maxOf } from '../../metrics/stats.js';
+import { maxOf, mean } from '../../metrics/stats.js';
 import { histogram, histogramDelta, histogramQuantile, sumSamples, type HistogramValue, type LabelFilter, type PromScrape } from '../prometheus.js';
 import { type CounterKey, type CounterSource, type GaugeKey, type GaugeSource, type ServerMetricTable, type TimingKey, type TimingSource } from './types.js';
 
@@ -60,23 +60,31 @@ function pick<T>(cands: T[] | undefined, scrapes: TimedScrape[], read: (s: PromS
   return null;
 }
 
-/** Increase of a counter over a sequence of readings, tolerating resets and missing readings. */
-export function counterIncrease(values: Array<number | null>): number | null {
+/**
+ * Increase of a counter from the first reading up to each reading, tolerating resets and missing readings:
+ * element i is the increase over values[0..i] (null until the first reading).
+ */
+function runningIncrease(values: Array<number | null>): Array<number | null> {
   let prev: number | null = null;
   let total: number | null = null;
-  for (const v of values) {
-    if (v === null) continue;
-    if (prev !== null) total = (total ?? 0) + (v >= prev ? v - prev : v);
-    else total = total ?? 0;
-    prev = v;
-  }
-  return total;
+  return values.map((v) => {
+    if (v !== null) {
+      if (prev !== null) total = (total ?? 0) + (v >= prev ? v - prev : v);
+      else total = total ?? 0;
+      prev = v;
+    }
+    return total;
+  });
+}
+
+/** Increase of a counter over a sequence of readings, tolerating resets and missing readings. */
+export function counterIncrease(values: Array<number | null>): number | null {
+  return runningIncrease(values).at(-1) ?? null;
 }
 
 function meanMax(values: Array<number | null>): [number | null, number | null] {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  if (xs.length === 0) return [null, null];
-  return [xs.reduce((a, b) => a + b, 0) / xs.length, maxOf(xs)!];
+  return [mean(xs), maxOf(xs)];
 }
 
 /**
@@ -99,9 +107,9 @@ export function summarizeServerMetrics(table: ServerMetricTable, scrapes: TimedS
   for (const key of GAUGE_KEYS) {
     const src = pick(table.gauges[key], scrapes, (s, c) => gaugeValue(s, c, mf));
     const values = scrapes.map((t) => (src ? gaugeValue(t.scrape, src, mf) : null));
-    const [mean, max] = meanMax(values);
-    summary[`${key}_mean`] = mean;
-    summary[`${key}_max`] = max;
+    const [avg, peak] = meanMax(values);
+    summary[`${key}_mean`] = avg;
+    summary[`${key}_max`] = peak;
     if (src) {
       sources[key] = sourceName(src);
       values.forEach((v, i) => (series[i]![key] = v));
@@ -110,13 +118,15 @@ export function summarizeServerMetrics(table: ServerMetricTable, scrapes: TimedS
 
   for (const key of COUNTER_KEYS) {
     const src = pick(table.counters[key], scrapes, (s, c) => counterValue(s, c, mf));
-    const values = scrapes.map((t) => (src ? counterValue(t.scrape, src, mf) : null));
-    summary[key] = src ? counterIncrease(values) : null;
-    if (src) {
-      sources[key] = sourceName(src);
-      // Series: the increase since the scenario started, so the lines start at 0.
-      values.forEach((_, i) => (series[i]![key] = counterIncrease(values.slice(0, i + 1))));
+    if (!src) {
+      summary[key] = null;
+      continue;
     }
+    const running = runningIncrease(scrapes.map((t) => counterValue(t.scrape, src, mf)));
+    summary[key] = running.at(-1) ?? null;
+    sources[key] = sourceName(src);
+    // Series: the increase since the scenario started, so the lines start at 0.
+    running.forEach((v, i) => (series[i]![key] = v));
   }
 
   for (const key of TIMING_KEYS) {

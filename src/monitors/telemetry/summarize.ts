@@ -3,7 +3,7 @@
  * Energy: the source's cumulative counter when it has one (DCGM total energy), else the trapezoid integral of
  * power over the sample times (W × s = J). Memory above idle = peak − the reading taken before the run started.
  */
-import { maxOf } from '../../metrics/stats.js';
+import { maxOf, mean } from '../../metrics/stats.js';
 import { type DeviceSample } from './types.js';
 
 export interface TimedDevices {
@@ -30,8 +30,6 @@ export interface DeviceSummary {
 function nums(xs: Array<number | null | undefined>): number[] {
   return xs.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-const max = (xs: number[]) => maxOf(xs);
 
 /** ∫ power dt over consecutive samples that both have power, J; null with fewer than two such samples. */
 export function integrateEnergyJ(points: Array<{ t_ms: number; power_w: number | null }>): number | null {
@@ -44,7 +42,7 @@ export function integrateEnergyJ(points: Array<{ t_ms: number; power_w: number |
 
 function summarizeOne(id: string, pts: Array<{ t_ms: number; d: DeviceSample }>, idle: DeviceSample | null): DeviceSummary {
   const mem = nums(pts.map((p) => p.d.memory_used_bytes));
-  const peak = max(mem);
+  const peak = maxOf(mem);
   const idleMem = idle?.memory_used_bytes ?? null;
   const energies = nums(pts.map((p) => p.d.energy_j));
   const energyCounter = energies.length >= 2 ? energies[energies.length - 1]! - energies[0]! : null;
@@ -52,15 +50,15 @@ function summarizeOne(id: string, pts: Array<{ t_ms: number; d: DeviceSample }>,
     id,
     name: pts.find((p) => p.d.name)?.d.name ?? idle?.name ?? null,
     samples: pts.length,
-    memory_total_bytes: max(nums(pts.map((p) => p.d.memory_total_bytes))),
+    memory_total_bytes: maxOf(nums(pts.map((p) => p.d.memory_total_bytes))),
     memory_idle_bytes: idleMem,
     memory_used_peak_bytes: peak,
     memory_used_mean_bytes: mean(mem),
     memory_above_idle_peak_bytes: peak !== null && idleMem !== null ? peak - idleMem : null,
     utilization_mean_pct: mean(nums(pts.map((p) => p.d.utilization_pct))),
-    utilization_max_pct: max(nums(pts.map((p) => p.d.utilization_pct))),
+    utilization_max_pct: maxOf(nums(pts.map((p) => p.d.utilization_pct))),
     power_mean_w: mean(nums(pts.map((p) => p.d.power_w))),
-    power_max_w: max(nums(pts.map((p) => p.d.power_w))),
+    power_max_w: maxOf(nums(pts.map((p) => p.d.power_w))),
     energy_j: energyCounter !== null && energyCounter >= 0 ? energyCounter : integrateEnergyJ(pts.map((p) => ({ t_ms: p.t_ms, power_w: p.d.power_w }))),
   };
 }
@@ -88,7 +86,7 @@ export function summarizeTelemetry(samples: TimedDevices[], idle: DeviceSample[]
     });
   const memTotals = nums(totalAt((d) => d.memory_used_bytes));
   const idleTotal = idle ? nums(idle.map((d) => d.memory_used_bytes)) : [];
-  const peak = max(memTotals);
+  const peak = maxOf(memTotals);
   const energies = devices.map((d) => d.energy_j);
   const energy = energies.length && energies.every((e) => e !== null) ? nums(energies).reduce((a, b) => a + b, 0) : null;
   const summary: Record<string, number | null> = {
