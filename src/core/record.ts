@@ -118,3 +118,23 @@ export interface RequestRecord {
   answer?: { extracted: string | null; gold: string | null; correct: boolean | null } | null;
   notes?: string[];
 }
+
+/**
+ * requests.jsonl text back into records. Lines that are not a record (a crash can cut the last one short) are
+ * skipped and counted; everything before them is intact.
+ */
+export function parseRecords(text: string): { records: RequestRecord[]; skipped: number } {
+  const records: RequestRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const v = JSON.parse(line) as RequestRecord;
+      if (v && typeof v === 'object' && typeof v.scenario_id === 'string') records.push(v);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { records, skipped };
+}

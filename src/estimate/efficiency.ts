@@ -28,8 +28,8 @@ export interface MeasuredScenario {
   prefill_tokens_per_s: number | null;
   /** Prompt length behind prefill_tokens_per_s; defaults to context_tokens. */
   input_tokens?: number | null;
-  /** Mean tokens in context during decode (input + half the output is a good figure). */
-  context_tokens: number;
+  /** Mean tokens in context during decode (input + half the output is a good figure); null when not measured. */
+  context_tokens: number | null;
   /** Peak memory the run measured (device memory, or process RSS for a CPU run); null when not measured. */
   peak_memory_bytes: number | null;
   /** Devices the model ran on (default 1). */
@@ -65,29 +65,28 @@ export function efficiency(shape: ModelShape, hw: HardwareSpec | null, m: Measur
   const kvAt = (n: number) => sequenceBytes(fp, n, (t) => Math.min(t, window));
   const devices = Math.max(1, m.devices ?? 1);
   const batch = Math.max(1, m.concurrency);
-  const ctx = Math.max(0, m.context_tokens);
+  const ctx = m.context_tokens === null ? null : Math.max(0, m.context_tokens);
 
   let mbu: number | null = null;
   let mfu: number | null = null;
-  if (hw && positive(hw.bandwidth_bytes_per_s) && positive(m.decode_tokens_per_s)) {
+  if (hw && positive(hw.bandwidth_bytes_per_s) && positive(m.decode_tokens_per_s) && ctx !== null) {
     const bytesPerStep = weightBytesReadPerStep(shape, params, weights, batch, 1) + batch * kvAt(ctx);
     mbu = (bytesPerStep * m.decode_tokens_per_s) / (hw.bandwidth_bytes_per_s * devices);
   }
   if (hw && positive(hw.flops_per_s)) {
     const S = m.input_tokens ?? ctx;
-    if (positive(m.prefill_tokens_per_s) && S > 0) {
+    if (positive(m.prefill_tokens_per_s) && S !== null && S > 0) {
       mfu = ((prefillFlops(shape, params, S) / S) * m.prefill_tokens_per_s) / (hw.flops_per_s * devices);
-    } else if (positive(m.decode_tokens_per_s)) {
+    } else if (positive(m.decode_tokens_per_s) && ctx !== null) {
       mfu = (batch * m.decode_tokens_per_s * decodeFlopsPerToken(shape, params, ctx)) / (hw.flops_per_s * devices);
     }
   }
   const seqs = Math.max(1, opts.reservedSequences ?? batch);
   const reservedCtx = opts.reservedContext ?? ctx;
-  const predicted = Math.ceil(weights.total + seqs * kvAt(reservedCtx));
   return {
     mbu,
     mfu,
-    predicted_memory_bytes: predicted,
+    predicted_memory_bytes: reservedCtx === null ? null : Math.ceil(weights.total + seqs * kvAt(reservedCtx)),
     measured_memory_bytes: positive(m.peak_memory_bytes) ? m.peak_memory_bytes : null,
   };
 }

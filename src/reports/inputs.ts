@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RESULT_SCHEMA, type RunResult } from '../core/result.js';
-import { type RequestRecord } from '../core/record.js';
+import { parseRecords, type RequestRecord } from '../core/record.js';
 import { UsageError } from '../core/errors.js';
 
 export interface LoadedRun {
@@ -17,21 +17,6 @@ export interface LoadedRun {
   skippedLines: number;
 }
 
-export function parseRecords(text: string): { records: RequestRecord[]; skipped: number } {
-  const records: RequestRecord[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const v = JSON.parse(line) as RequestRecord;
-      if (v && typeof v === 'object' && typeof v.scenario_id === 'string') records.push(v);
-      else skipped++;
-    } catch {
-      skipped++;
-    }
-  }
-  return { records, skipped };
-}
 
 export function isRunResult(v: unknown): v is RunResult {
   return !!v && typeof v === 'object' && (v as { schema?: unknown }).schema === RESULT_SCHEMA && Array.isArray((v as { scenarios?: unknown }).scenarios);

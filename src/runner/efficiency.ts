@@ -48,7 +48,8 @@ export function addEfficiency(s: ScenarioResult, ctx: EfficiencyContext): void {
       concurrency: Math.max(1, Math.round(num(s.summary.mean_concurrency) ?? 1)),
       prefill_tokens_per_s: inMean !== null && prefillMs !== null && prefillMs > 0 ? inMean / (prefillMs / 1000) : null,
       input_tokens: inMean,
-      context_tokens: (inMean ?? 0) + (outMean ?? 0) / 2,
+      // Unknown lengths leave the KV traffic unknown: MBU, and the memory prediction without a reserved context, stay null.
+      context_tokens: inMean !== null && outMean !== null ? inMean + outMean / 2 : null,
       peak_memory_bytes: peak,
     },
     { reservedContext: ctx.reservedContext, reservedSequences: ctx.reservedSequences, kvDtype: ctx.kvDtype },

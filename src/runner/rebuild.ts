@@ -6,31 +6,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { type RequestRecord } from '../core/record.js';
+import { parseRecords, type RequestRecord } from '../core/record.js';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
 import { summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { restoreQuality } from '../quality/run-quality.js';
-
-export function readRecords(path: string): RequestRecord[] {
-  const out: RequestRecord[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as RequestRecord);
-    } catch {
-      // A crash can cut the last line short: everything before it is intact.
-    }
-  }
-  return out;
-}
 
 export function rebuildResult(dir: string): RunResult {
   const resultsPath = join(dir, 'results.json');
   const requestsPath = join(dir, 'requests.jsonl');
   if (!existsSync(resultsPath) || !existsSync(requestsPath)) throw new UsageError([{ where: dir, message: 'is not an llmbench result folder (needs results.json and requests.jsonl)' }]);
   const base = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResult;
-  const records = readRecords(requestsPath);
+  const records = parseRecords(readFileSync(requestsPath, 'utf8')).records;
   const plan = (base.plan as Array<{ id: string; dims: ScenarioResult['dims']; load: LoadSpec }> | undefined) ?? [];
   const cfg = base.config as { percentiles?: number[]; slo?: Slo };
   const done = new Map(base.scenarios.map((s) => [s.id, s]));

@@ -160,6 +160,9 @@ test('efficiency: MBU and MFU against the device peak; null on an unknown device
   assert.equal(withKv.mfu, ((2 * 6_607_343_616 + 2 * 32 * 32 * 256 / 2 * 1000) * 5000) / (312e12 * 2));
   assert.equal(withKv.predicted_memory_bytes, 13_476_831_232 + 4 * 1000 * 524_288);
   assert.equal(withKv.measured_memory_bytes, null);
+  // Lengths not measured: no KV traffic, so no MBU, and no memory prediction without a reserved context.
+  const unknown = efficiency(shape, hw, { decode_tokens_per_s: 20, concurrency: 1, prefill_tokens_per_s: null, context_tokens: null, peak_memory_bytes: null });
+  assert.deepEqual([unknown.mbu, unknown.mfu, unknown.predicted_memory_bytes], [null, null, null]);
   const cpu = efficiency(shape, null, { decode_tokens_per_s: 5, concurrency: 1, prefill_tokens_per_s: 50, context_tokens: 10, peak_memory_bytes: 1 });
   assert.deepEqual([cpu.mbu, cpu.mfu], [null, null]);
   // A GGUF run: exact weight bytes from the header; llama.cpp reserves context × sequences.

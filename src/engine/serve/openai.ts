@@ -127,7 +127,7 @@ export function timingsOf(end: GenEnd): Record<string, number | null> {
     prompt_ms: end.engine.prefill_ms,
     prompt_per_second: end.engine.prefill_ms ? (end.promptTokens / end.engine.prefill_ms) * 1000 : null,
     predicted_n: end.completionTokens,
-    predicted_ms: decodeMs,
+    predicted_ms: steps ? decodeMs : null,
     predicted_per_token_ms: steps ? decodeMs / steps : null,
     predicted_per_second: steps && decodeMs > 0 ? (steps / decodeMs) * 1000 : null,
     queue_ms: end.engine.queue_ms,
