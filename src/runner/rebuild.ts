@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { parseRecords, type RequestRecord } from '../core/record.js';
+import { parseRecords } from '../core/record.js';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
 import { summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
