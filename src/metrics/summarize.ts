@@ -4,7 +4,7 @@
 import { type RequestRecord } from '../core/record.js';
 import { type Distribution, type ScenarioSummary, type TokenCheck } from '../core/result.js';
 import { interTokenGaps } from './derive.js';
-import { distribution, maxOf, mean, minOf } from './stats.js';
+import { distribution, mean } from './stats.js';
 
 /** --slo ttft:200ms,tpot:50ms,e2e:5s, in ms. A request is good when it meets every given limit. */
 export interface Slo {
@@ -76,15 +76,38 @@ export function peakTokensPerSecond(records: readonly RequestRecord[]): number |
   return best;
 }
 
+/**
+ * Measured time of a scenario, seconds: per repeat, earliest send (or schedule) to latest completion, summed over
+ * repeats, so the next repeat's warmup and the pause between repeats are not counted as serving time. null when
+ * nothing was timed.
+ */
+function measuredSeconds(records: readonly RequestRecord[]): number | null {
+  const spans = new Map<number, { start: number; end: number | null }>();
+  for (const r of records) {
+    const start = r.sent_at ?? r.scheduled_at;
+    const s = spans.get(r.repeat);
+    if (!s) spans.set(r.repeat, { start, end: r.completed_at });
+    else {
+      if (start < s.start) s.start = start;
+      if (r.completed_at !== null && (s.end === null || r.completed_at > s.end)) s.end = r.completed_at;
+    }
+  }
+  let ms = 0;
+  let timed = false;
+  for (const s of spans.values()) {
+    if (s.end === null) continue;
+    ms += s.end - s.start;
+    timed = true;
+  }
+  return timed && ms > 0 ? ms / 1000 : null;
+}
+
 export function summarizeScenario(all: readonly RequestRecord[], opts: SummarizeOptions = {}): ScenarioStats {
   const records = all.filter((r) => !r.warmup);
   const ok = records.filter((r) => r.status === 'ok');
   const pct = opts.percentiles ?? [];
 
-  const starts = records.map((r) => r.sent_at ?? r.scheduled_at);
-  const ends = records.map((r) => r.completed_at).filter((t): t is number => t !== null);
-  const durationMs = starts.length && ends.length ? maxOf(ends)! - minOf(starts)! : null;
-  const dur = durationMs !== null && durationMs > 0 ? durationMs / 1000 : null;
+  const dur = measuredSeconds(records);
 
   const sumOut = ok.reduce((s, r) => s + (r.output_tokens ?? 0), 0);
   const inputsKnown = ok.every((r) => r.input_tokens !== null);

@@ -50,15 +50,12 @@ export interface ExecContext {
 export interface ScenarioRun {
   records: RequestRecord[];
   interrupted: boolean;
-  /** Per repeat: when its timed phase started and ended on the run clock. */
-  windows: Array<{ repeat: number; start: number; end: number }>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Promise<ScenarioRun> {
   const records: RequestRecord[] = [];
-  const windows: ScenarioRun['windows'] = [];
   // In-flight requests, so an interrupt's grace period can end them all with one timer (not one listener each).
   const inflightControllers = new Set<AbortController>();
   let interrupted = ctx.signal.aborted;
@@ -168,10 +165,9 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         };
         await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, total)) }, worker));
       }
-      windows.push({ repeat, start, end: ctx.clock.now() });
     }
   } finally {
     ctx.signal.removeEventListener('abort', onInterrupt);
   }
-  return { records, interrupted, windows };
+  return { records, interrupted };
 }

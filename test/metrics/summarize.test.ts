@@ -84,3 +84,16 @@ test('max concurrency and peak tokens/s over exact intervals', () => {
   assert.equal(peakTokensPerSecond([rec({ sent_at: 0, chunk_times: [0, 500, 999, 1000, 1999] })]), 3);
   assert.equal(maxConcurrency([]), null);
 });
+
+test('duration over repeats: each repeat\'s span, summed; the pause and the next warmup between them are not serving time', () => {
+  // Repeat 0: sent 0, completed 999 + 1; repeat 1 starts 10 s later: sent 10000, completed 10999 + 1.
+  const r0 = rec({ repeat: 0, sent_at: 0, chunk_times: [500, 999] });
+  const warm = rec({ repeat: 1, index: 0, warmup: true, sent_at: 9000, chunk_times: [9500, 9999] });
+  const r1 = rec({ repeat: 1, index: 1, sent_at: 10000, chunk_times: [10500, 10999] });
+  const s = summarizeScenario([r0, warm, r1]);
+  assert.equal(s.summary.duration_s, 2);
+  assert.equal(s.summary.output_token_throughput, 4 / 2);
+  assert.equal(s.summary.mean_concurrency, 2 / 2);
+  // One repeat: earliest send to latest completion, as before.
+  assert.equal(summarizeScenario([r0]).summary.duration_s, 1);
+});
