@@ -62,6 +62,16 @@ export function parseNumber(raw: string, integer: boolean): number {
   return v;
 }
 
+/** A parse for whole-number options with a lower bound: `--requests` ≥ 1, `--warmup` ≥ 0, ... */
+export function intAtLeast(min: number): (raw: string) => number {
+  return (raw) => {
+    const s = raw.trim();
+    const v = s === '' ? NaN : Number(s);
+    if (!Number.isInteger(v) || v < min) throw new OptionValueError(`'${raw}' is not a whole number ≥ ${min}`);
+    return v;
+  };
+}
+
 export function parseJsonObject(raw: string): Record<string, unknown> {
   let v: unknown;
   try {

@@ -65,6 +65,12 @@ test('history lists recorded runs with filters; report and compare accept its id
     assert.deepEqual(JSON.parse(dated.stdout), []);
     const until = await runCli(['history', '--db', db, '--until', '2026-11-23', '--model', 'stories', '--json']);
     assert.equal(JSON.parse(until.stdout).length, 2);
+    // Bad filters are usage errors (exit 2) caught by the option table, not database errors (exit 3).
+    for (const bad of [['--until', ''], ['--until', 'soon'], ['--limit', '0']]) {
+      const r = await runCli(['history', '--db', db, ...bad]);
+      assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`--${bad[0]!.slice(2)}`));
+    }
     assert.equal((await runCli(['history', '--db', db, '--since', 'yesterday'])).code, 2);
 
     const rep = await runCli(['report', '20261123-10', '--db', db, '--no-charts', '--format', 'md']);

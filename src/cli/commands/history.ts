@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type CommandDef } from '../command.js';
-import { OptionValueError, type OptionDef } from '../option.js';
+import { intAtLeast, OptionValueError, type OptionDef } from '../option.js';
 import { DB_OPTION, FORMAT_OPTIONS, resolveFormat } from '../options/report.js';
 import { resolveDbPath } from '../../store/paths.js';
 import { listRuns, openHistory, type HistoryRun } from '../../store/history.js';
@@ -27,8 +27,8 @@ const HISTORY_OPTIONS: readonly OptionDef[] = [
   { name: 'target', kind: 'string', placeholder: 'TEXT', description: 'only runs whose target kind or URL contains TEXT', group: 'Filter' },
   { name: 'name', kind: 'string', placeholder: 'TEXT', description: 'only runs whose --name label contains TEXT', group: 'Filter' },
   { name: 'since', kind: 'string', placeholder: 'DATE', description: 'only runs started at or after DATE (2026-11-23 or an ISO date-time)', group: 'Filter', parse: parseDate },
-  { name: 'until', kind: 'string', placeholder: 'DATE', description: 'only runs started before DATE (a bare date includes that whole day)', group: 'Filter', parse: (s) => s.trim() && (parseDate(s), s.trim()) },
-  { name: 'limit', kind: 'int', default: 50, placeholder: 'N', description: 'show at most this many runs, newest first', group: 'Filter' },
+  { name: 'until', kind: 'string', placeholder: 'DATE', description: 'only runs started before DATE (a bare date includes that whole day)', group: 'Filter', parse: untilBound },
+  { name: 'limit', kind: 'int', default: 50, placeholder: 'N', parse: intAtLeast(1), description: 'show at most this many runs, newest first', group: 'Filter' },
   ...FORMAT_OPTIONS,
   DB_OPTION,
 ];
@@ -88,8 +88,8 @@ export const historyCommand: CommandDef = {
         target: v.target as string | undefined,
         name: v.name as string | undefined,
         since: v.since as string | undefined,
-        until: typeof v.until === 'string' ? untilBound(v.until) : undefined,
-        limit: typeof v.limit === 'number' ? v.limit : 50,
+        until: v.until as string | undefined,
+        limit: v.limit as number,
       });
       io.stdout(renderTable(historyTable(runs), format));
       return 0;

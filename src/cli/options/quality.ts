@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, type Problem } from '../../core/errors.js';
-import { camelKey, type OptionDef, OptionValueError } from '../option.js';
+import { camelKey, intAtLeast, type OptionDef, OptionValueError } from '../option.js';
 import { type Workload } from '../../workloads/workload.js';
 import { gsm8kWorkload } from '../../workloads/gsm8k.js';
 import { jsonlWorkload, SCORINGS, type Scoring } from '../../workloads/jsonl-dataset.js';
@@ -23,17 +23,8 @@ export const DEFAULT_DATASET_MAX_TOKENS = 512;
 /** Perplexity window when none is given (llama-perplexity's customary -c 512), capped at the model's context. */
 export const DEFAULT_PERPLEXITY_WINDOW = 512;
 
-function positiveInt(raw: string): number {
-  const v = Number(raw.trim());
-  if (!Number.isInteger(v) || v < 1) throw new OptionValueError(`'${raw}' is not a whole number ≥ 1`);
-  return v;
-}
-
-function nonNegativeInt(raw: string): number {
-  const v = Number(raw.trim());
-  if (!Number.isInteger(v) || v < 0) throw new OptionValueError(`'${raw}' is not a whole number ≥ 0`);
-  return v;
-}
+const positiveInt = intAtLeast(1);
+const nonNegativeInt = intAtLeast(0);
 
 export const QUALITY_OPTIONS: readonly OptionDef[] = [
   { name: 'dataset', kind: 'string', choices: DATASETS, placeholder: 'gsm8k|jsonl', group: GROUP, description: 'Send the items of an evaluation set and score the answers (accuracy with a 95% Wilson interval). Needs --dataset-path; nothing is downloaded.' },

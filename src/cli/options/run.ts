@@ -1,5 +1,5 @@
 /** Options of `llmbench run` that the core owns: target, workload, load, output. */
-import { type OptionDef, OptionValueError, parseJsonObject, parseNumber } from '../option.js';
+import { intAtLeast, type OptionDef, OptionValueError, parseJsonObject, parseNumber } from '../option.js';
 import { parseLength } from '../../workloads/synthetic.js';
 
 const T = 'Target';
@@ -7,16 +7,8 @@ const W = 'Workload';
 const L = 'Load';
 const O = 'Output';
 
-const positiveInt = (raw: string) => {
-  const v = parseNumber(raw, true);
-  if (v < 1) throw new OptionValueError(`${raw} must be at least 1`);
-  return v;
-};
-const nonNegativeInt = (raw: string) => {
-  const v = parseNumber(raw, true);
-  if (v < 0) throw new OptionValueError(`${raw} must be 0 or more`);
-  return v;
-};
+const positiveInt = intAtLeast(1);
+const nonNegativeInt = intAtLeast(0);
 const positiveNumber = (raw: string) => {
   const v = parseNumber(raw, false);
   if (!(v > 0)) throw new OptionValueError(`${raw} must be greater than 0`);
