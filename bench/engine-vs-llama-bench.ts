@@ -89,7 +89,7 @@ function randomIds(n: number, nVocab: number): number[] {
 }
 
 async function ppRep(engine: EngineProcess) {
-  const ids = randomIds(pp, engine.info.model.n_vocab);
+  const ids = randomIds(pp, engine.info.model.n_vocab ?? 256);
   const c0 = await cpuMs(engine);
   const a = await engine.generate({ kind: 'tokens', ids }, { maxTokens: 1, minTokens: 0, ignoreEos: true, temperature: 0, seed: 1 }, { token: () => {} });
   return { rate: (pp / a.engine.prefill_ms!) * 1000, cpuMsPerTok: ((await cpuMs(engine)) - c0) / pp };

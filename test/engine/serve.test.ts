@@ -50,6 +50,9 @@ test('streaming chat with include_usage and ignore_eos: one chunk per token, usa
   const usage = ev.at(-2);
   assert.deepEqual(usage.choices, []);
   assert.deepEqual(usage.usage, { prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 });
+  // Every chunk of one completion carries the same id and `created`, as OpenAI's do.
+  const chunks = ev.filter((e) => e !== '[DONE]');
+  assert.deepEqual([...new Set(chunks.map((e) => `${e.id} ${e.created}`))].length, 1);
 });
 
 test('non-streaming completions, min_tokens, seed; prompt as token ids', async () => {

@@ -85,7 +85,7 @@ export async function loadEngine(cfg: EngineConfig): Promise<Loaded> {
       type: String(model.typeDescription),
       train_context: model.trainContextSize,
       vocab_type: String(model.vocabularyType),
-      n_vocab: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0,
+      n_vocab: model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? null,
       bos: model.tokens.bos,
       eos: model.tokens.eos,
       add_bos: model.tokens.shouldPrependBosToken,

@@ -68,7 +68,7 @@ export interface GenEnd {
 /** Facts fixed at load time: recorded in results (`target`, `environment`). */
 export interface EngineInfo {
   pid: number;
-  model: { path: string; bytes: number; type: string; train_context: number; vocab_type: string; n_vocab: number; bos: number | null; eos: number | null; add_bos: boolean };
+  model: { path: string; bytes: number; type: string; train_context: number; vocab_type: string; /** null when the GGUF lists no tokens. */ n_vocab: number | null; bos: number | null; eos: number | null; add_bos: boolean };
   /** 'jinja:...' / wrapper name when the GGUF has tokenizer.chat_template; else the fallback description. */
   chatTemplate: { kind: 'model' | 'fallback'; name: string; description: string };
   environment: Record<string, unknown>;

@@ -88,9 +88,10 @@ function parsePrompt(v: unknown): GenInput {
   throw bad("'prompt' must be a string or an array of token ids", 'prompt');
 }
 
-export function parseGeneration(body: Record<string, unknown>, kind: 'chat' | 'completions', nVocab: number): ParsedGeneration {
+/** `nVocab` null (unknown) leaves the upper bound of token ids to the engine. */
+export function parseGeneration(body: Record<string, unknown>, kind: 'chat' | 'completions', nVocab: number | null): ParsedGeneration {
   const input = kind === 'chat' ? { kind: 'chat' as const, messages: parseMessages(body.messages) } : parsePrompt(body.prompt);
-  if (input.kind === 'tokens' && input.ids.some((t) => t >= nVocab)) throw bad(`token ids must be below the vocabulary size ${nVocab}`, 'prompt');
+  if (input.kind === 'tokens' && nVocab !== null && input.ids.some((t) => t >= nVocab)) throw bad(`token ids must be below the vocabulary size ${nVocab}`, 'prompt');
   const n = optNumber(body, 'n', { int: true, min: 1 });
   if (n !== null && n !== 1) throw bad("only 'n': 1 is supported", 'n');
   const maxTokens = optNumber(body, 'max_completion_tokens', { int: true, min: 0 }) ?? optNumber(body, 'max_tokens', { int: true, min: 0 });

@@ -105,6 +105,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     checkModel(g.model);
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
     const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
+    // One timestamp per response, as OpenAI's chunks of one completion all carry the same `created`.
+    const createdAt = Math.floor(Date.now() / 1000);
     const ac = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
@@ -112,7 +114,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     const chunk = (piece: string | null, finish: string | null) => ({
       id,
       object,
-      created: Math.floor(Date.now() / 1000),
+      created: createdAt,
       model: modelId,
       choices: [kind === 'chat'
         ? { index: 0, delta: piece === null ? {} : { content: piece }, finish_reason: finish }
@@ -159,13 +161,13 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       if (g.stream) {
         if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
         write({ ...chunk(null, reason), timings: timingsOf(end) });
-        if (g.includeUsage) write({ id, object, created: Math.floor(Date.now() / 1000), model: modelId, choices: [], usage: usageOf(end) });
+        if (g.includeUsage) write({ id, object, created: createdAt, model: modelId, choices: [], usage: usageOf(end) });
         res.end('data: [DONE]\n\n');
       } else {
         sendJson(res, 200, {
           id,
           object: kind === 'chat' ? 'chat.completion' : 'text_completion',
-          created: Math.floor(Date.now() / 1000),
+          created: createdAt,
           model: modelId,
           choices: [kind === 'chat'
             ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: reason }
@@ -203,8 +205,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   async function detokenize(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = parseJsonBody(await readBody(req));
     const ids = body.tokens;
-    if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < info.model.n_vocab)) {
-      throw new ApiError(400, `'tokens' must be an array of token ids below ${info.model.n_vocab}`, 'invalid_request_error', 'tokens');
+    const nVocab = info.model.n_vocab;
+    if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && (nVocab === null || t < nVocab))) {
+      throw new ApiError(400, `'tokens' must be an array of token ids${nVocab === null ? '' : ` below ${nVocab}`}`, 'invalid_request_error', 'tokens');
     }
     const content = await engine.call<string>('detokenize', { ids });
     sendJson(res, 200, { content, prompt: content });
