@@ -2,7 +2,7 @@
  * The shape of results.json (schema "llmbench.result/v1", published as docs/results.schema.json).
  * Summaries are derived from requests.jsonl by src/metrics; nothing here is measured directly.
  */
-import { type TargetInfo } from '../targets/target.js';
+import { type TargetInfo } from './target-info.js';
 
 export const RESULT_SCHEMA = 'llmbench.result/v1';
 export const METRICS_SPEC_VERSION = '1.0';

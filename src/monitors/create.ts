@@ -3,8 +3,8 @@
  * --metrics-url), and telemetry from the local tools, a --telemetry-cmd wrapper, or --dcgm-url.
  */
 import { type Clock } from '../core/clock.js';
-import { HttpClient, type TlsOptions } from '../targets/http.js';
-import { type TargetInfo } from '../targets/target.js';
+import { HttpClient, type TlsOptions } from '../net/http.js';
+import { type TargetInfo } from '../core/target-info.js';
 import { type Monitor } from './monitor.js';
 import { type FetchText, ServerMetricsMonitor } from './server-metrics-monitor.js';
 import { defaultMetricsUrl, metricTableFor } from './server-metrics/index.js';

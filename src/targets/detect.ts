@@ -5,7 +5,7 @@
  * §6.6 TGI `/info` with `model_id` + `router`, §5.2 Triton `/v2` `{name: "triton"}`, §9.2 MindIE `/v2`
  * `{name: "MindIE Server"}` or `/info` with `model_device_type: "npu"`). Nothing specific → 'openai'.
  */
-import { type HttpClient } from './http.js';
+import { type HttpClient } from '../net/http.js';
 
 export type ServerKind = 'vllm' | 'sglang' | 'lmdeploy' | 'trtllm' | 'triton' | 'tgi' | 'llamacpp' | 'ollama' | 'mindie' | 'openai';
 

@@ -3,7 +3,7 @@
  * (src/targets/servers.ts picks it from --server, detecting the server for `auto`).
  */
 import { UsageError } from '../core/errors.js';
-import { type TlsOptions } from './http.js';
+import { type TlsOptions } from '../net/http.js';
 import { createServerTarget, SERVER_KINDS, type ServerTarget, type ServerTargetOptions } from './servers.js';
 import { type ApiStyle } from './target.js';
 

@@ -6,7 +6,7 @@
  * `{input_ids, length}`. No cache-reset endpoint.
  */
 import { type Tokenizer } from '../core/tokenizer.js';
-import { type HttpClient } from './http.js';
+import { type HttpClient } from '../net/http.js';
 import { finishType, type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';

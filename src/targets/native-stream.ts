@@ -5,7 +5,7 @@
  * or simply the connection closing on servers without a terminator: Triton, MindIE /infer).
  */
 import { randomUUID } from 'node:crypto';
-import { errorMessage, type HttpClient } from './http.js';
+import { errorMessage, type HttpClient } from '../net/http.js';
 import { NdjsonReader, SseReader, type StreamEvent } from './sse.js';
 import { RequestFailure, type StreamSink } from './target.js';
 

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { SetupError } from '../core/errors.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { errorMessage, HttpClient, serverRoot, type TlsOptions } from './http.js';
+import { errorMessage, HttpClient, serverRoot, type TlsOptions } from '../net/http.js';
 import { ServerTokenizer } from './server-tokenizer.js';
 import { SseReader } from './sse.js';
 import { type ApiStyle, type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink, type Target, type TargetInfo, promptText } from './target.js';

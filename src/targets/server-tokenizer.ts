@@ -8,7 +8,7 @@
  */
 import { type ChatMessage } from '../core/chat.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { type HttpClient } from './http.js';
+import { type HttpClient } from '../net/http.js';
 
 type Dialect = 'vllm' | 'llamacpp';
 

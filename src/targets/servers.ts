@@ -5,7 +5,7 @@
 import { SetupError, UsageError } from '../core/errors.js';
 import { defaultMetricsUrl } from '../monitors/server-metrics/index.js';
 import { detectServer, type Detection, type ServerKind } from './detect.js';
-import { HttpClient, serverRoot } from './http.js';
+import { HttpClient, serverRoot } from '../net/http.js';
 import { LlamacppTarget } from './llamacpp.js';
 import { LmdeployTarget } from './lmdeploy.js';
 import { MindieTarget } from './mindie.js';

@@ -4,10 +4,12 @@
  * arrive, and the sink (src/runner/recorder.ts) takes the timestamps. Targets never compute metrics.
  */
 import { type ChatMessage } from '../core/chat.js';
-import { type EngineMeasurements, type ErrorKind, type ServerTimings } from '../core/record.js';
+import { type EngineMeasurements, type ServerTimings } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
+import { type ApiStyle, type TargetInfo } from '../core/target-info.js';
 
-export type ApiStyle = 'chat' | 'completions' | 'native';
+export { RequestFailure } from '../core/failure.js';
+export type { ApiStyle, LengthForcing, TargetInfo } from '../core/target-info.js';
 
 export interface GenerationRequest {
   /** Unique per request; sent as x-request-id where the protocol allows, so server logs can be joined. */
@@ -61,31 +63,6 @@ export interface StreamSink {
   note(text: string): void;
   /** The target is re-sending this request (e.g. after dropping a rejected field); resets its timestamps. */
   retry(): void;
-}
-
-/** Thrown by Target.send for a failed request; becomes the record's `error`. */
-export class RequestFailure extends Error {
-  constructor(readonly kind: ErrorKind, message: string, readonly httpStatus: number | null = null) {
-    super(message);
-    this.name = 'RequestFailure';
-  }
-}
-
-export type LengthForcing = 'ignore_eos' | 'min_tokens' | 'ignore_eos+min_tokens' | 'min_new_tokens' | 'min_length' | 'engine' | 'none';
-
-/** What results.json records under `target`. Never contains secrets (API keys, auth headers). */
-export interface TargetInfo {
-  kind: string; // 'openai' | 'vllm' | ... | 'embedded'
-  url: string | null;
-  api: ApiStyle | null;
-  model: string;
-  /** How the server was identified (`auto` detection) and what it reported. */
-  server?: { detected: string | null; how: string | null; version: string | null } | null;
-  /** How exact output lengths are forced on this target, or 'none' when they cannot be. */
-  length_forcing: LengthForcing;
-  /** Where input token counts come from for synthetic prompts. */
-  tokenizer: string | null;
-  [extra: string]: unknown;
 }
 
 export interface Target {

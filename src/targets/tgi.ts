@@ -8,7 +8,7 @@
  * headers, so streams have none. Tokenizer: POST /tokenize `{inputs}` → `[{id, text, start, stop}]`.
  */
 import { type Tokenizer } from '../core/tokenizer.js';
-import { type HttpClient } from './http.js';
+import { type HttpClient } from '../net/http.js';
 import { type Json, nativeStream, num } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';

@@ -8,7 +8,7 @@
  * dropped for the rest of the run when the model rejects them. Perf outputs (`*_time_ns`) become server timings.
  */
 import { SetupError } from '../core/errors.js';
-import { errorMessage } from './http.js';
+import { errorMessage } from '../net/http.js';
 import { type Json, nativeStream, num, rejectedField } from './native-stream.js';
 import { OpenAiTarget } from './openai.js';
 import { type GenerationRequest, type LengthForcing, RequestFailure, type StreamSink, promptText } from './target.js';

@@ -5,7 +5,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
-import { RequestFailure } from './target.js';
+import { RequestFailure } from '../core/failure.js';
 import { SetupError } from '../core/errors.js';
 
 export interface TlsOptions {
