@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { createOpenAiTarget } from '../src/targets/openai.js';
+import { createServerTarget } from '../src/targets/servers.js';
 import { runBenchmark, type RunPlan } from '../src/runner/run.js';
 import { SyntheticWorkload } from '../src/workloads/synthetic.js';
 import { distribution } from '../src/metrics/stats.js';
@@ -51,7 +51,7 @@ async function runLoad(url: string, concurrency: number, requests: number, outpu
     percentiles: [],
     openTarget: async (_v, conns, clock) => {
       originEpoch = clock.originEpoch;
-      const t = await createOpenAiTarget({ url, api: 'chat', model: 'bench', timeoutMs: 120_000, connections: conns });
+      const t = await createServerTarget({ server: 'openai', url, api: 'chat', model: 'bench', timeoutMs: 120_000, connections: conns });
       return { target: t, tokenizer: null };
     },
   };

@@ -5,6 +5,8 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
+import { type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { RequestFailure } from '../core/failure.js';
 import { SetupError } from '../core/errors.js';
 
@@ -84,7 +86,7 @@ export class HttpClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });
-      const text = await res.body.text();
+      const text = await readText(decodedBody(res), 16 * 1024 * 1024);
       let json: unknown = null;
       try {
         json = text ? JSON.parse(text) : null;
@@ -99,7 +101,8 @@ export class HttpClient {
 
   /**
    * POSTs `body` and feeds every network read of the response to `onData` as it arrives.
-   * Non-2xx responses are read whole and thrown as RequestFailure('http').
+   * Non-2xx responses are read (up to 64 KiB) and thrown as RequestFailure('http'), and so is a 2xx answer whose
+   * content-type is not a stream type or whose content-encoding is neither gzip, deflate nor br.
    */
   async stream(
     path: string,
@@ -120,33 +123,73 @@ export class HttpClient {
     } catch (e) {
       throw toFailure(e, signal);
     }
+    let answer: Readable;
+    try {
+      answer = decodedBody(res);
+    } catch (e) {
+      res.body.destroy();
+      throw e;
+    }
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      let text = '';
-      try {
-        text = await res.body.text();
-      } catch {
-        // the body is only used for the message
-      }
+      const text = await readText(answer, 64 * 1024).catch(() => ''); // the body only feeds the message
       throw new RequestFailure('http', `HTTP ${res.statusCode}: ${errorMessage(text)}`, res.statusCode);
+    }
+    // A proxy's HTML error page with status 200 is not a stream: say what came instead of a parse error.
+    const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type && !STREAM_TYPES.test(type)) {
+      const first = await readText(answer, 200).catch(() => '');
+      throw new RequestFailure('http', `unexpected content-type ${type}: ${first.slice(0, 200)}`, res.statusCode);
     }
     handlers.onHeaders(res.statusCode, res.headers);
     await new Promise<void>((resolve, reject) => {
-      const b = res.body;
-      b.on('data', (c: Buffer) => {
+      answer.on('data', (c: Buffer) => {
         try {
           handlers.onData(c);
         } catch (e) {
-          b.destroy(e as Error);
+          // Stop reading at once (an over-long event, a handler bug): the rest of the body is never buffered.
+          answer.destroy(e as Error);
+          if (answer !== res.body) res.body.destroy();
         }
       });
-      b.once('end', resolve);
-      b.once('error', (e) => reject(e instanceof RequestFailure ? e : toFailure(e, signal, true)));
+      answer.once('end', resolve);
+      answer.once('error', (e) => reject(e instanceof RequestFailure ? e : toFailure(e, signal, true)));
     });
   }
 
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/** Media types a streamed answer may carry: SSE, NDJSON / JSON Lines / JSON, and text/plain (some servers). */
+const STREAM_TYPES = /^(text\/event-stream|text\/plain|application\/(x-)?(nd)?json(l|lines|-seq)?|application\/(x-)?jsonlines|application\/[\w.-]+\+json)$/;
+
+/**
+ * The response body, decoded when the server compressed it although the client never asked (a proxy in between):
+ * gzip, deflate and br with node:zlib's streaming decompressors; anything else fails the request.
+ */
+function decodedBody(res: Dispatcher.ResponseData): Readable {
+  const enc = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (!enc || enc === 'identity') return res.body;
+  const make = enc === 'gzip' || enc === 'x-gzip' ? createGunzip : enc === 'deflate' ? createInflate : enc === 'br' ? createBrotliDecompress : null;
+  if (!make) throw new RequestFailure('http', `unsupported content-encoding ${enc}`, res.statusCode);
+  const z = make();
+  res.body.once('error', (e) => z.destroy(e));
+  z.once('error', () => res.body.destroy());
+  return res.body.pipe(z);
+}
+
+/** Up to `max` bytes of a body as text; the rest is not read. */
+async function readText(body: Readable, max: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    parts.push(c as Buffer);
+    n += (c as Buffer).length;
+    if (n >= max) break;
+  }
+  body.destroy();
+  return Buffer.concat(parts).subarray(0, max).toString('utf8');
 }
 
 /** The human part of a server's error body: OpenAI/vLLM/TGI/Ollama shapes, else the raw text (capped). */
@@ -178,6 +221,7 @@ function toFailure(e: unknown, signal: AbortSignal | undefined, midStream = fals
   if (code === 'UND_ERR_BODY_TIMEOUT') return new RequestFailure('timeout', 'stream stalled: no data within --timeout');
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return new RequestFailure('connect', 'connection timed out');
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return new RequestFailure('connect', `${code}: ${err.cause?.message ?? err.message ?? ''}`.trim());
+  if (code.startsWith('Z_') || code.startsWith('ERR_BROTLI')) return new RequestFailure('parse', `cannot decompress the response body (${code})`);
   if (midStream || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'UND_ERR_CLOSED') return new RequestFailure('stream', `connection lost mid-stream (${code || err.message})`);
   if (/certificate|SSL|TLS/i.test(err.message ?? '') || code.startsWith('ERR_TLS') || code.includes('CERT')) return new RequestFailure('connect', `TLS: ${err.message ?? code}`);
   return new RequestFailure('connect', err.message ?? String(e));

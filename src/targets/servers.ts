@@ -1,44 +1,39 @@
 /**
- * One entry point for every server adapter: `createServerTarget(opts)` picks the adapter for `--server` (running
- * detection for `auto`), checks the API style it supports, probes the server, and returns a ready Target.
+ * One entry point for every server: `createServerTarget(opts)` picks the server's spec (src/targets/specs/, running
+ * detection for `auto`), checks the API style it speaks, probes the server, and returns a ready Target that runs the
+ * spec through the one stream loop (stream.ts).
  */
 import { SetupError, UsageError } from '../core/errors.js';
-import { defaultMetricsUrl } from '../monitors/server-metrics/index.js';
+import { type Tokenizer } from '../core/tokenizer.js';
+import { HttpClient, serverRoot, type TlsOptions } from '../net/http.js';
+import { DEFAULT_MAX_EVENT_BYTES } from '../net/sse.js';
 import { detectServer, type Detection, type ServerKind } from './detect.js';
-import { HttpClient, serverRoot } from '../net/http.js';
-import { LlamacppTarget } from './llamacpp.js';
-import { LmdeployTarget } from './lmdeploy.js';
-import { MindieTarget } from './mindie.js';
-import { OllamaTarget } from './ollama.js';
-import { OpenAiTarget, type OpenAiTargetOptions } from './openai.js';
-import { SglangTarget } from './sglang.js';
-import { type ApiStyle, type Target } from './target.js';
-import { TgiTarget } from './tgi.js';
-import { TritonTarget } from './triton.js';
-import { TrtllmTarget } from './trtllm.js';
-import { VllmTarget } from './vllm.js';
+import { type ServerSpec } from './spec.js';
+import { SPECS } from './specs/index.js';
+import { sendStream, type StreamTarget } from './stream.js';
+import { type ApiStyle, type GenerationRequest, type StreamSink, type Target, type TargetInfo } from './target.js';
+import { ServerTokenizer } from './tokenizer.js';
 
-export const SERVER_KINDS = ['auto', 'openai', 'vllm', 'sglang', 'lmdeploy', 'trtllm', 'triton', 'tgi', 'llamacpp', 'ollama', 'mindie'] as const;
+export const SERVER_KINDS = ['auto', ...(Object.keys(SPECS) as ServerKind[])] as const;
 
 /** API styles each server speaks; the first is the default (chat where an OpenAI-style endpoint exists). */
-export const SERVER_APIS: Record<ServerKind, readonly ApiStyle[]> = {
-  openai: ['chat', 'completions'],
-  vllm: ['chat', 'completions'],
-  sglang: ['chat', 'completions', 'native'],
-  lmdeploy: ['chat', 'completions', 'native'],
-  trtllm: ['chat', 'completions'],
-  triton: ['native'],
-  tgi: ['chat', 'completions', 'native'],
-  llamacpp: ['chat', 'completions', 'native'],
-  ollama: ['chat', 'completions', 'native'],
-  mindie: ['chat', 'native'],
-};
+export const SERVER_APIS = Object.fromEntries(Object.values(SPECS).map((s) => [s.kind, s.apis.map((a) => a.api)])) as unknown as Record<ServerKind, readonly ApiStyle[]>;
 
-export interface ServerTargetOptions extends Omit<OpenAiTargetOptions, 'api' | 'kind'> {
+export interface ServerTargetOptions {
   /** --server; 'auto' detects. */
   server: (typeof SERVER_KINDS)[number];
   /** --api; null/undefined = the server's default. */
   api?: ApiStyle | null;
+  url: string;
+  model?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Largest number of requests in flight: sizes the connection pool. */
+  connections: number;
+  tls?: TlsOptions;
+  /** Longest stream line / event accepted, in bytes (--max-event-bytes; default 16 MiB). */
+  maxEventBytes?: number;
 }
 
 /** A server target: the Target, plus what the runner needs between scenarios. */
@@ -49,26 +44,60 @@ export interface ServerTarget extends Target {
   readonly defaultMetricsUrl: string | null;
 }
 
-type Ctor = new (o: OpenAiTargetOptions) => OpenAiTarget & { resetCache?(): Promise<boolean> };
+class SpecTarget implements ServerTarget {
+  readonly info: TargetInfo;
+  readonly defaultMetricsUrl: string | null;
+  readonly resetCache?: () => Promise<boolean>;
+  private serverTokenizer: Tokenizer | null = null;
+  private readonly stream: StreamTarget;
 
-const ADAPTERS: Record<ServerKind, Ctor> = {
-  openai: OpenAiTarget,
-  vllm: VllmTarget,
-  sglang: SglangTarget,
-  lmdeploy: LmdeployTarget,
-  trtllm: TrtllmTarget,
-  triton: TritonTarget,
-  tgi: TgiTarget,
-  llamacpp: LlamacppTarget,
-  ollama: OllamaTarget,
-  mindie: MindieTarget,
-};
+  constructor(private readonly spec: ServerSpec, api: ApiStyle, private readonly opts: ServerTargetOptions, private readonly http: HttpClient) {
+    const a = spec.apis.find((x) => x.api === api)!;
+    this.info = { kind: spec.kind, url: http.baseUrl, api, model: opts.model ?? '', length_forcing: a.length.forcing, tokenizer: null };
+    this.stream = { http, info: this.info, api: a, maxEventBytes: opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, rejected: { length: false, optional: false } };
+    this.defaultMetricsUrl = spec.metrics ? metricsUrl(http.baseUrl, spec.metrics) : null;
+    if (spec.resetCache) this.resetCache = () => spec.resetCache!(http);
+  }
+
+  async init(): Promise<void> {
+    await this.spec.probe({ http: this.http, info: this.info, api: this.info.api!, model: this.opts.model, timeoutMs: this.opts.timeoutMs, spec: this.spec });
+    this.serverTokenizer = await ServerTokenizer.probe(this.http, this.info.model, this.spec.tokenizers);
+    this.info.tokenizer = this.serverTokenizer?.description ?? null;
+  }
+
+  send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
+    return sendStream(this.stream, req, sink, signal);
+  }
+
+  tokenizer(): Tokenizer | null {
+    return this.serverTokenizer;
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+function metricsUrl(baseUrl: string, m: { path: string; port?: number }): string | null {
+  try {
+    const u = new URL(new URL(baseUrl).origin);
+    if (m.port !== undefined) u.port = String(m.port);
+    return `${u.origin}${m.path}`;
+  } catch {
+    return null;
+  }
+}
+
+function client(opts: ServerTargetOptions, timeoutMs: number, connections: number): HttpClient {
+  const headers = { ...(opts.headers ?? {}), ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) };
+  return new HttpClient({ baseUrl: serverRoot(opts.url), headers, timeoutMs, connections, tls: opts.tls });
+}
 
 export async function createServerTarget(opts: ServerTargetOptions): Promise<ServerTarget> {
   let detection: Detection | null = null;
   let kind: ServerKind;
   if (opts.server === 'auto') {
-    const probe = new HttpClient({ baseUrl: serverRoot(opts.url), headers: { ...(opts.headers ?? {}), ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) }, timeoutMs: Math.min(opts.timeoutMs, 10_000), connections: 1, tls: opts.tls });
+    const probe = client(opts, Math.min(opts.timeoutMs, 10_000), 1);
     try {
       detection = await detectServer(probe);
     } finally {
@@ -86,11 +115,15 @@ export async function createServerTarget(opts: ServerTargetOptions): Promise<Ser
   if (!apis.includes(api)) {
     throw new UsageError([{ where: '--api', message: `${kind} does not speak the '${api}' API (it speaks: ${apis.join(', ')})`, hint: `use --api ${apis[0]}` }]);
   }
-  const target = new ADAPTERS[kind]({ url: opts.url, api, model: opts.model, apiKey: opts.apiKey, headers: opts.headers, timeoutMs: opts.timeoutMs, connections: opts.connections, tls: opts.tls, kind });
-  await target.init();
+  const target = new SpecTarget(SPECS[kind], api, opts, client(opts, opts.timeoutMs, opts.connections));
+  try {
+    await target.init();
+  } catch (e) {
+    await target.close();
+    throw e;
+  }
   target.info.server = { detected: detection?.server ?? null, how: detection ? detection.how : `--server ${kind}`, version: detection?.version ?? (typeof target.info.version === 'string' ? target.info.version : null) };
-  const metricsUrl = target.info.url ? defaultMetricsUrl(kind, target.info.url) : null;
-  return Object.assign(target, { defaultMetricsUrl: metricsUrl }) as unknown as ServerTarget;
+  return target;
 }
 
 export type { ServerKind, Detection };

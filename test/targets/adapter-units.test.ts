@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { outputTokenCount, tritonTimings } from '../../src/targets/triton.js';
-import { errorOf, rejectedField } from '../../src/targets/native-stream.js';
+import { outputTokenCount, tritonTimings } from '../../src/targets/specs/triton.js';
+import { errorOf, rejectedField } from '../../src/targets/stream.js';
 import { RequestFailure } from '../../src/targets/target.js';
 import { startScripted, sse, sseHead } from '../support/servers/base.js';
 import { chat, request, send, target } from '../support/adapters.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseReader, NdjsonReader, type StreamEvent } from '../../src/targets/sse.js';
+import { SseReader, NdjsonReader, type StreamEvent } from '../../src/net/sse.js';
 import { readTranscript } from '../support/transcripts.js';
 
 function feed(reader: SseReader | NdjsonReader, bytes: Uint8Array, sizes: number[]): void {

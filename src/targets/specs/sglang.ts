@@ -6,9 +6,11 @@
  * `meta_info.completion_tokens` (`output_ids` semantics vary by version); `[DONE]` ends it. Server timings:
  * `meta_info.e2e_latency` (seconds) and cached_tokens. Tokenizer: /tokenize (vLLM form). Cache reset: /flush_cache.
  */
-import { finishType, type Json, nativeStream, num } from './native-stream.js';
-import { OpenAiTarget } from './openai.js';
-import { type GenerationRequest, type LengthForcing, type StreamSink, promptText } from './target.js';
+import { num } from '../../core/num.js';
+import { type ApiSpec, counter, finishType, type Json, type ServerSpec } from '../spec.js';
+import { promptText } from '../target.js';
+import { IGNORE_EOS_MIN_TOKENS, openAiApis, openAiProbe } from './openai.js';
+import { answersOk } from './reset.js';
 
 /**
  * Turns the `text` of successive /generate events into deltas. Whether the stream is cumulative (the default) or
@@ -42,52 +44,47 @@ function textDeltas(): (text: string) => string {
   };
 }
 
-export class SglangTarget extends OpenAiTarget {
-  protected override lengthForcing(): LengthForcing {
-    return this.opts.api === 'native' ? 'ignore_eos' : 'ignore_eos+min_tokens';
-  }
-
-  override async send(req: GenerationRequest, sink: StreamSink, signal: AbortSignal): Promise<void> {
-    if (this.opts.api !== 'native') return super.send(req, sink, signal);
-    const sp: Record<string, unknown> = {};
+const NATIVE: ApiSpec = {
+  api: 'native',
+  framing: 'sse',
+  ends: 'finish',
+  length: { forcing: 'ignore_eos', fields: (n) => ({ ignore_eos: true, min_new_tokens: n }) },
+  path: () => '/generate',
+  body: (req, b) => {
+    const sp: Json = {};
     if (req.max_tokens !== null) sp.max_new_tokens = req.max_tokens;
-    if (req.force_length && req.max_tokens !== null) Object.assign(sp, { ignore_eos: true, min_new_tokens: req.max_tokens });
+    Object.assign(sp, b.length);
     if (req.temperature !== null) sp.temperature = req.temperature;
-    const body: Record<string, unknown> = { text: promptText(req), sampling_params: sp, stream: true };
     if (req.seed !== null) sp.sampling_seed = req.seed;
-    Object.assign(body, req.extra_body);
+    return { text: promptText(req), sampling_params: sp, stream: true, ...req.extra_body };
+  },
+  reader: () => {
     const textDelta = textDeltas();
-    let prevTokens = 0;
-    await nativeStream(this.http, sink, signal, {
-      path: '/generate',
-      body,
-      format: 'sse',
-      requestId: req.id,
-      onObject: (o) => {
-        const delta = textDelta(typeof o.text === 'string' ? o.text : '');
+    const tokens = counter();
+    return {
+      chunk: (o) => {
         const mi = (o.meta_info ?? {}) as Json;
-        const ct = num(mi.completion_tokens);
-        const n = ct !== null ? Math.max(0, ct - prevTokens) : null;
-        if (ct !== null) prevTokens = ct;
-        if (delta || n) sink.delta({ text: delta || undefined, tokens: n ?? undefined });
+        const text = textDelta(typeof o.text === 'string' ? o.text : '');
         const fr = finishType(mi.finish_reason);
-        if (fr === null) return false;
-        sink.usage({ prompt_tokens: num(mi.prompt_tokens), completion_tokens: ct, cached_tokens: num(mi.cached_tokens), reasoning_tokens: num(mi.reasoning_tokens) });
+        if (fr === null) return { text, tokens: tokens(mi.completion_tokens) };
         const e2e = num(mi.e2e_latency);
-        sink.serverTimings({ source: 'sglang.meta_info', e2e_ms: e2e === null ? null : e2e * 1000, prompt_tokens: num(mi.prompt_tokens), cached_tokens: num(mi.cached_tokens), output_tokens: ct });
-        sink.finish(fr);
-        return true;
+        return {
+          text,
+          tokens: tokens(mi.completion_tokens),
+          usage: { prompt_tokens: num(mi.prompt_tokens), completion_tokens: num(mi.completion_tokens), cached_tokens: num(mi.cached_tokens), reasoning_tokens: num(mi.reasoning_tokens) },
+          timings: { source: 'sglang.meta_info', e2e_ms: e2e === null ? null : e2e * 1000, prompt_tokens: num(mi.prompt_tokens), cached_tokens: num(mi.cached_tokens), output_tokens: num(mi.completion_tokens) },
+          finish: fr,
+        };
       },
-    });
-  }
+    };
+  },
+};
 
-  async resetCache(): Promise<boolean> {
-    try {
-      let r = await this.http.json('POST', '/flush_cache', undefined, { timeoutMs: 10_000 });
-      if (r.status === 405) r = await this.http.json('GET', '/flush_cache', undefined, { timeoutMs: 10_000 });
-      return r.status === 200;
-    } catch {
-      return false;
-    }
-  }
-}
+export const SGLANG: ServerSpec = {
+  kind: 'sglang',
+  apis: [...openAiApis({ length: IGNORE_EOS_MIN_TOKENS }), NATIVE],
+  probe: openAiProbe,
+  tokenizers: ['vllm'],
+  resetCache: async (http) => (await answersOk(http, 'POST', '/flush_cache')) || answersOk(http, 'GET', '/flush_cache'),
+  metrics: { path: '/metrics' },
+};
