@@ -127,7 +127,7 @@ export class HttpClient {
     try {
       answer = decodedBody(res);
     } catch (e) {
-      res.body.destroy();
+      discard(res.body);
       throw e;
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -148,7 +148,7 @@ export class HttpClient {
         } catch (e) {
           // Stop reading at once (an over-long event, a handler bug): the rest of the body is never buffered.
           answer.destroy(e as Error);
-          if (answer !== res.body) res.body.destroy();
+          if (answer !== res.body) discard(res.body);
         }
       });
       answer.once('end', resolve);
@@ -175,8 +175,14 @@ function decodedBody(res: Dispatcher.ResponseData): Readable {
   if (!make) throw new RequestFailure('http', `unsupported content-encoding ${enc}`, res.statusCode);
   const z = make();
   res.body.once('error', (e) => z.destroy(e));
-  z.once('error', () => res.body.destroy());
+  z.once('error', () => discard(res.body));
   return res.body.pipe(z);
+}
+
+/** Stops reading a body; undici reports that as an AbortError nobody needs to hear. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 /** Up to `max` bytes of a body as text; the rest is not read. */
@@ -188,7 +194,7 @@ async function readText(body: Readable, max: number): Promise<string> {
     n += (c as Buffer).length;
     if (n >= max) break;
   }
-  body.destroy();
+  discard(body);
   return Buffer.concat(parts).subarray(0, max).toString('utf8');
 }
 

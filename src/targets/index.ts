@@ -19,6 +19,8 @@ export interface ServerTargetConfig {
   timeoutMs: number;
   connections: number;
   tls?: TlsOptions;
+  /** --max-event-bytes; undefined = the default (16 MiB). */
+  maxEventBytes?: number;
 }
 
 export async function openServerTarget(cfg: ServerTargetConfig): Promise<ServerTarget> {
@@ -35,5 +37,6 @@ export async function openServerTarget(cfg: ServerTargetConfig): Promise<ServerT
     timeoutMs: cfg.timeoutMs,
     connections: cfg.connections,
     tls: cfg.tls,
+    maxEventBytes: cfg.maxEventBytes,
   });
 }

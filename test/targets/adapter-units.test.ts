@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { outputTokenCount, tritonTimings } from '../../src/targets/specs/triton.js';
 import { errorOf, rejectedField } from '../../src/targets/stream.js';
 import { RequestFailure } from '../../src/targets/target.js';
-import { startScripted, sse, sseHead } from '../support/servers/base.js';
+import { json, startScripted, sse, sseHead } from '../support/servers/base.js';
+import { startLlamacpp, startOllama, startTgi } from '../support/servers/index.js';
 import { chat, request, send, target } from '../support/adapters.js';
 import { sglangGenerate } from '../support/servers/native.js';
 import { okHandler } from '../support/servers/openai-compat.js';
@@ -114,5 +115,98 @@ test('OpenAI chat: an empty reasoning_content falls back to reasoning', async ()
     await t.close();
   } finally {
     await s.close();
+  }
+});
+
+test('length fields rejected with 422 on a native API: resent once without them, noted, not sent again', async () => {
+  const s = await startScripted([
+    okHandler('GET', '/v1/models', { object: 'list', data: [{ id: 'm', owned_by: 'llamacpp' }] }),
+    (req, res, body, path) => {
+      if (req.method !== 'POST' || path !== '/completion') return false;
+      if ('ignore_eos' in body) return json(res, 422, { detail: [{ loc: ['body', 'ignore_eos'], msg: 'extra fields not permitted' }] }) as true;
+      sseHead(res);
+      sse(res, { content: ' w0', tokens: [1], stop: false });
+      sse(res, { content: '', tokens: [], stop: true, stop_type: 'eos', tokens_predicted: 1, tokens_evaluated: 3 });
+      res.end();
+      return true;
+    },
+  ]);
+  try {
+    const t = await target(s.url, 'llamacpp', 'native');
+    assert.equal(t.info.length_forcing, 'ignore_eos');
+    const r = await send(t, request({ max_tokens: 4 }));
+    assert.equal(r.retries, 1);
+    assert.equal(r.text, ' w0');
+    assert.equal(r.notes.length, 1);
+    assert.match(r.notes[0]!, /^length_not_forced: the server rejected ignore_eos \(HTTP 422: /);
+    assert.equal(t.info.length_forcing, 'none');
+    const again = await send(t, request({ max_tokens: 4 }));
+    assert.equal(again.retries, 0);
+    assert.deepEqual(again.notes, ['length_not_forced: the server rejected the length fields earlier in the run']);
+    assert.equal(s.bodies('/completion').at(-1).ignore_eos, undefined);
+    assert.deepEqual((await send(t, request({ force_length: false }))).notes, []);
+    await t.close();
+  } finally {
+    await s.close();
+  }
+});
+
+test('servers that cannot force lengths say so on every forced request, OpenAI-style APIs included', async () => {
+  const tgi = await startTgi();
+  const ollama = await startOllama();
+  try {
+    for (const [url, server, note] of [[tgi.url, 'tgi', 'length_not_forced: TGI has no ignore_eos/min_tokens'], [ollama.url, 'ollama', 'length_not_forced: Ollama has no ignore_eos/min_tokens']] as const) {
+      const t = await target(url, server, 'chat');
+      assert.equal(t.info.length_forcing, 'none');
+      const r = await send(t, chat({ max_tokens: 3 }));
+      assert.deepEqual(r.notes, [note]);
+      assert.equal(r.text, ' w0 w1 w2');
+      const body = (server === 'tgi' ? tgi : ollama).bodies('/v1/chat/completions').at(-1);
+      assert.equal(body.ignore_eos, undefined);
+      assert.equal(body.min_tokens, undefined);
+      await t.close();
+    }
+  } finally {
+    await tgi.close();
+    await ollama.close();
+  }
+});
+
+test('server tokenizers: decode only where /detokenize answered JSON text; failures are RequestFailures', async () => {
+  const llama = await startLlamacpp();
+  const tgi = await startTgi();
+  const gateway = await startScripted([
+    okHandler('GET', '/v1/models', { object: 'list', data: [{ id: 'm', owned_by: 'acme' }] }),
+    (req, res, body, path) => {
+      if (req.method !== 'POST') return false;
+      if (path === '/tokenize' && body.prompt === 'break') return json(res, 500, { error: { message: 'tokenizer crashed' } }) as true;
+      if (path === '/tokenize') return json(res, 200, { tokens: [5, 6] }) as true;
+      if (path === '/detokenize') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>not here</html>');
+        return true;
+      }
+      return false;
+    },
+  ]);
+  try {
+    const l = await target(llama.url, 'llamacpp');
+    assert.equal(await l.tokenizer()!.decode!([1, 2]), ' t1 t2');
+    assert.equal(await l.tokenizer()!.countChat!([{ role: 'user', content: 'a b' }]), null); // no /apply-template there
+    await l.close();
+    const g = await target(tgi.url, 'tgi', 'native');
+    assert.equal(g.tokenizer()!.decode, undefined);
+    await g.close();
+    const w = await target(gateway.url, 'openai');
+    const tok = w.tokenizer()!;
+    assert.equal(tok.description, 'server POST /tokenize (vLLM/SGLang form)');
+    assert.equal(tok.decode, undefined);
+    assert.deepEqual(await tok.encode('a'), [5, 6]);
+    await assert.rejects(tok.encode('break'), (e: unknown) => e instanceof RequestFailure && e.kind === 'http' && e.httpStatus === 500 && e.message === '/tokenize: HTTP 500: tokenizer crashed');
+    await w.close();
+  } finally {
+    await llama.close();
+    await tgi.close();
+    await gateway.close();
   }
 });

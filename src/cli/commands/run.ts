@@ -209,7 +209,7 @@ export async function buildRunPlan(args: ParsedArgs, io: CliIO): Promise<RunPlan
   const openTarget = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
     if (!target) return openEmbedded(tv, concurrency, clock);
     const so = serverOptionsFrom(v);
-    const t = await openServerTarget({ url: target, api: args.explicit.has('api') ? api : null, server: so.target.server, model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency, tls: so.target.tls });
+    const t = await openServerTarget({ url: target, api: args.explicit.has('api') ? api : null, server: so.target.server, model: tv.model, apiKey: v.apiKey, headers, timeoutMs: v.timeout, connections: concurrency, tls: so.target.tls, maxEventBytes: so.target.maxEventBytes });
     // With --server auto the adapter may pick the API (native on Triton): the workload builds prompts for it.
     if (t.info.api) plan.api = t.info.api;
     const detected = t.info.server;

@@ -4,7 +4,7 @@
  * chat where the server has an OpenAI-style endpoint, else native.)
  * `serverOptionsFrom(values)` turns parsed values into the option objects createServerTarget / createMonitors take.
  */
-import { type OptionDef, OptionValueError } from '../option.js';
+import { intAtLeast, type OptionDef, OptionValueError } from '../option.js';
 import { type Problem } from '../../core/errors.js';
 import { SERVER_KINDS, type ServerTargetOptions } from '../../targets/servers.js';
 import { type MonitorOptions, type TelemetryChoice } from '../../monitors/create.js';
@@ -36,6 +36,16 @@ export const SERVER_OPTIONS: readonly OptionDef[] = [
   { name: 'client-cert', kind: 'string', placeholder: 'FILE', group: GROUP, description: 'PEM client certificate for mutual TLS (MindIE default).' },
   { name: 'client-key', kind: 'string', placeholder: 'FILE', group: GROUP, description: 'PEM private key of --client-cert.' },
   { name: 'insecure', kind: 'boolean', default: false, group: GROUP, description: "Don't verify the server's TLS certificate." },
+  {
+    name: 'max-event-bytes',
+    kind: 'int',
+    parse: intAtLeast(1024),
+    default: 16777216,
+    placeholder: 'BYTES',
+    defaultText: '16777216 (16 MiB)',
+    group: GROUP,
+    description: 'Longest stream line or event accepted from the server; a longer one fails that request (parse error) instead of growing memory without end.',
+  },
   {
     name: 'cache-reset',
     kind: 'boolean',
@@ -78,6 +88,7 @@ export interface ServerOptionValues {
   clientCert?: string;
   clientKey?: string;
   insecure?: boolean;
+  maxEventBytes?: number;
   cacheReset?: boolean;
   metricsUrl?: string;
   sampleInterval?: number;
@@ -88,13 +99,13 @@ export interface ServerOptionValues {
 
 /** Everything but url/api/model/apiKey/headers/timeout/connections, which the run command owns. */
 export function serverOptionsFrom(v: ServerOptionValues): {
-  target: Pick<ServerTargetOptions, 'server' | 'tls'>;
+  target: Pick<ServerTargetOptions, 'server' | 'tls' | 'maxEventBytes'>;
   monitors: MonitorOptions;
   cacheReset: boolean;
 } {
   const tls = { caCert: v.caCert, clientCert: v.clientCert, clientKey: v.clientKey, insecure: v.insecure ?? false };
   return {
-    target: { server: (v.server ?? 'auto') as ServerTargetOptions['server'], tls },
+    target: { server: (v.server ?? 'auto') as ServerTargetOptions['server'], tls, maxEventBytes: v.maxEventBytes },
     monitors: {
       metricsUrl: v.metricsUrl ?? null,
       sampleIntervalMs: v.sampleInterval ?? 1000,
