@@ -44,9 +44,10 @@ export interface BodyParts {
 export interface ApiSpec {
   api: ApiStyle;
   path(req: GenerationRequest, model: string): string;
-  framing: 'sse' | 'ndjson';
-  /** 'finish': a finish object or [DONE] ends it; 'close': the connection closing after ≥1 object does (Triton, MindIE). */
-  ends: 'finish' | 'close';
+  /** Default 'sse'. */
+  framing?: 'sse' | 'ndjson';
+  /** 'finish' (default): a finish object or [DONE] ends it; 'close': the connection closing after ≥1 object does (Triton, MindIE). */
+  ends?: 'finish' | 'close';
   /** How exact lengths are forced; 'none' declares that they cannot be, and `unforced` is noted on forced requests. */
   length: { forcing: LengthForcing; fields?(n: number): Json; unforced?: string };
   /** Fields asked for when the server knows them, dropped for the run when it rejects one by name (400/422). */
@@ -82,6 +83,19 @@ export interface ServerSpec {
   metrics: { path: string; port?: number } | null;
 }
 
+/** The usual length fields: ignore_eos alone (llama.cpp, LMDeploy, MindIE), or with min_tokens (vLLM, SGLang, trtllm-serve). */
+export const IGNORE_EOS: ApiSpec['length'] = { forcing: 'ignore_eos', fields: () => ({ ignore_eos: true }) };
+export const IGNORE_EOS_MIN_TOKENS: ApiSpec['length'] = { forcing: 'ignore_eos+min_tokens', fields: (n) => ({ ignore_eos: true, min_tokens: n }) };
+
+/** The output cap, temperature and seed under a server's names; what the request leaves unset is not sent. */
+export function sampling(req: GenerationRequest, maxName: string, seedName = 'seed'): Json {
+  const s: Json = {};
+  if (req.max_tokens !== null) s[maxName] = req.max_tokens;
+  if (req.temperature !== null) s.temperature = req.temperature;
+  if (req.seed !== null) s[seedName] = req.seed;
+  return s;
+}
+
 /** A string field or ''. */
 export function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -95,14 +109,16 @@ export function finishType(fr: unknown): string | null {
   return 'stop';
 }
 
-/** Token count of a chunk from a cumulative counter: its growth since the previous chunk. */
-export function counter(): (v: unknown) => number | null {
+/**
+ * A chunk's token count: the length of its token-id array where it has one, else the growth of a cumulative counter
+ * since the previous chunk (the counter is tracked on every chunk either way).
+ */
+export function tokenCount(): (ids: unknown, cumulative: unknown) => number | null {
   let prev = 0;
-  return (v) => {
-    const c = num(v);
-    if (c === null) return null;
-    const n = Math.max(0, c - prev);
-    prev = c;
-    return n;
+  return (ids, cumulative) => {
+    const c = num(cumulative);
+    const growth = c === null ? null : Math.max(0, c - prev);
+    if (c !== null) prev = c;
+    return Array.isArray(ids) ? ids.length : growth;
   };
 }

@@ -105,7 +105,7 @@ async function streamOnce(t: StreamTarget, req: GenerationRequest, body: Json, s
     objects++;
     apply(reader.chunk(obj as Json));
   };
-  const framer = t.api.framing === 'sse' ? new SseReader(onEvent, t.maxEventBytes) : new NdjsonReader(onEvent, t.maxEventBytes);
+  const framer = t.api.framing !== 'ndjson' ? new SseReader(onEvent, t.maxEventBytes) : new NdjsonReader(onEvent, t.maxEventBytes);
   await t.http.stream(t.api.path(req, t.info.model), body, signal, { onHeaders: (s) => sink.headers(s), onData: (c) => framer.push(c) }, { 'x-request-id': req.id || randomUUID() });
   framer.end();
   if (finished) return;

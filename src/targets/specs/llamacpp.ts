@@ -8,7 +8,7 @@
  */
 import { num } from '../../core/num.js';
 import { type ServerTimings } from '../../core/record.js';
-import { type ApiSpec, counter, type Json, type ServerSpec } from '../spec.js';
+import { type ApiSpec, IGNORE_EOS, type Json, sampling, type ServerSpec, str, tokenCount } from '../spec.js';
 import { promptText } from '../target.js';
 import { openAiApis, openAiProbe } from './openai.js';
 import { answersOk } from './reset.js';
@@ -37,29 +37,17 @@ const timingsOf = (o: Json) => (o.timings && typeof o.timings === 'object' ? lla
 
 const STOP_TYPE: Record<string, string> = { limit: 'length', eos: 'stop', word: 'stop', none: 'stop' };
 
-const IGNORE_EOS: ApiSpec['length'] = { forcing: 'ignore_eos', fields: () => ({ ignore_eos: true }) };
-
 const COMPLETION: ApiSpec = {
   api: 'native',
-  framing: 'sse',
-  ends: 'finish',
   length: IGNORE_EOS,
   path: () => '/completion',
-  body: (req, b) => {
-    const body: Json = { prompt: promptText(req), stream: true };
-    if (req.max_tokens !== null) body.n_predict = req.max_tokens;
-    Object.assign(body, b.length);
-    if (req.temperature !== null) body.temperature = req.temperature;
-    if (req.seed !== null) body.seed = req.seed;
-    return Object.assign(body, req.extra_body);
-  },
+  body: (req, b) => ({ prompt: promptText(req), stream: true, ...sampling(req, 'n_predict'), ...b.length, ...req.extra_body }),
   reader: () => {
     // Older builds send no `tokens`: the growth of tokens_predicted is the chunk's token count.
-    const predicted = counter();
+    const tokens = tokenCount();
     return {
       chunk: (o) => {
-        const growth = predicted(o.tokens_predicted);
-        const c = { text: typeof o.content === 'string' ? o.content : '', tokens: Array.isArray(o.tokens) ? o.tokens.length : growth };
+        const c = { text: str(o.content), tokens: tokens(o.tokens, o.tokens_predicted) };
         if (o.stop !== true) return c;
         const finish = typeof o.stop_type === 'string' ? (STOP_TYPE[o.stop_type] ?? o.stop_type) : 'stop';
         return { ...c, usage: { prompt_tokens: num(o.tokens_evaluated), completion_tokens: num(o.tokens_predicted) }, timings: timingsOf(o), finish };

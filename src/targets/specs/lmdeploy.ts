@@ -5,37 +5,23 @@
  * then [DONE]. No timings in responses (use /metrics). Tokenizer: POST /v1/encode. No cache-reset endpoint.
  */
 import { num } from '../../core/num.js';
-import { type ApiSpec, counter, finishType, type Json, type ServerSpec } from '../spec.js';
+import { type ApiSpec, finishType, IGNORE_EOS, type Json, sampling, type ServerSpec, str, tokenCount } from '../spec.js';
 import { promptText } from '../target.js';
 import { openAiApi, openAiProbe } from './openai.js';
 
-const IGNORE_EOS: ApiSpec['length'] = { forcing: 'ignore_eos', fields: () => ({ ignore_eos: true }) };
-
 const NATIVE: ApiSpec = {
   api: 'native',
-  framing: 'sse',
-  ends: 'finish',
   length: IGNORE_EOS,
   path: () => '/generate',
-  body: (req, b) => {
-    const body: Json = { prompt: promptText(req), stream: true };
-    if (req.max_tokens !== null) body.max_tokens = req.max_tokens;
-    if (req.temperature !== null) body.temperature = req.temperature;
-    if (req.seed !== null) body.seed = req.seed;
-    return Object.assign(body, b.length, req.extra_body);
-  },
+  body: (req, b) => ({ prompt: promptText(req), stream: true, ...sampling(req, 'max_tokens'), ...b.length, ...req.extra_body }),
   reader: () => {
-    const grown = counter();
+    const tokens = tokenCount();
     return {
       chunk: (o) => {
         const mi = (o.meta_info ?? {}) as Json;
-        const growth = grown(mi.completion_tokens);
+        const c = { text: str(o.text), tokens: tokens(o.output_ids, mi.completion_tokens) };
         const fr = finishType(mi.finish_reason || null);
-        return {
-          text: typeof o.text === 'string' ? o.text : '',
-          tokens: Array.isArray(o.output_ids) ? o.output_ids.length : growth,
-          ...(fr === null ? {} : { usage: { prompt_tokens: num(mi.prompt_tokens), completion_tokens: num(mi.completion_tokens) }, finish: fr }),
-        };
+        return fr === null ? c : { ...c, usage: { prompt_tokens: num(mi.prompt_tokens), completion_tokens: num(mi.completion_tokens) }, finish: fr };
       },
     };
   },

@@ -11,7 +11,7 @@
 import { SetupError } from '../../core/errors.js';
 import { num } from '../../core/num.js';
 import { type ServerTimings } from '../../core/record.js';
-import { type ApiSpec, type Json, type ServerSpec } from '../spec.js';
+import { type ApiSpec, IGNORE_EOS, type Json, type ServerSpec } from '../spec.js';
 import { openAiApi, openAiProbe } from './openai.js';
 import { tgiStyleBody } from './tgi.js';
 
@@ -27,7 +27,6 @@ function mindieTimings(source: string, prefill: number | null, decodes: number[]
 
 const INFER: ApiSpec = {
   api: 'native',
-  framing: 'sse',
   ends: 'close',
   length: { forcing: 'none', unforced: 'length_not_forced: MindIE /infer has no ignore_eos/min_tokens' },
   path: () => '/infer',
@@ -61,7 +60,7 @@ export const MINDIE: ServerSpec = {
   kind: 'mindie',
   apis: [
     openAiApi('chat', {
-      length: { forcing: 'ignore_eos', fields: () => ({ ignore_eos: true }) },
+      length: IGNORE_EOS,
       timings: (chunk) => {
         const u = chunk.usage as Json | null | undefined;
         if (!u || (u.prefill_time === undefined && u.decode_time_arr === undefined)) return null;

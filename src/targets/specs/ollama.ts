@@ -9,7 +9,7 @@
 import { SetupError } from '../../core/errors.js';
 import { num } from '../../core/num.js';
 import { type ServerTimings } from '../../core/record.js';
-import { type ApiSpec, type Json, type ServerSpec, str } from '../spec.js';
+import { type ApiSpec, type Json, sampling, type ServerSpec, str } from '../spec.js';
 import { type GenerationRequest, type RequestFailure } from '../target.js';
 import { openAiApis, openAiProbe } from './openai.js';
 
@@ -39,16 +39,11 @@ const isChat = (req: GenerationRequest) => !!req.messages?.length;
 const NATIVE: ApiSpec = {
   api: 'native',
   framing: 'ndjson',
-  ends: 'finish',
   length: NO_LENGTH,
   path: (req) => (isChat(req) ? '/api/chat' : '/api/generate'),
   body: (req, b) => {
-    const options: Json = {};
-    if (req.max_tokens !== null) options.num_predict = req.max_tokens;
-    if (req.temperature !== null) options.temperature = req.temperature;
-    if (req.seed !== null) options.seed = req.seed;
     const { options: extraOptions, ...extraTop } = req.extra_body as { options?: Json };
-    Object.assign(options, extraOptions ?? {});
+    const options = { ...sampling(req, 'num_predict'), ...extraOptions };
     return { model: b.model, stream: true, options, ...(isChat(req) ? { messages: req.messages } : { prompt: req.prompt ?? '' }), ...extraTop };
   },
   reader: (req) => {

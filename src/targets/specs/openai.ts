@@ -11,7 +11,7 @@ import { SetupError } from '../../core/errors.js';
 import { num } from '../../core/num.js';
 import { type ServerTimings } from '../../core/record.js';
 import { errorMessage } from '../../net/http.js';
-import { type ApiSpec, type Chunk, type Json, type ProbeContext, type ServerSpec, str } from '../spec.js';
+import { type ApiSpec, type Chunk, IGNORE_EOS_MIN_TOKENS, type Json, type ProbeContext, sampling, type ServerSpec, str } from '../spec.js';
 import { promptText, type RequestFailure } from '../target.js';
 
 export interface OpenAiFlavour {
@@ -22,25 +22,15 @@ export interface OpenAiFlavour {
   timings?(chunk: Json): ServerTimings | null;
 }
 
-/** The usual pair of length fields (vLLM, SGLang, trtllm-serve; tried on unknown servers). */
-export const IGNORE_EOS_MIN_TOKENS: ApiSpec['length'] = { forcing: 'ignore_eos+min_tokens', fields: (n) => ({ ignore_eos: true, min_tokens: n }) };
-
 export function openAiApi(api: 'chat' | 'completions', f: OpenAiFlavour): ApiSpec {
   const chat = api === 'chat';
   return {
     api,
-    framing: 'sse',
-    ends: 'finish',
-    length: f.length,
+        length: f.length,
     path: () => (chat ? '/v1/chat/completions' : '/v1/completions'),
     body: (req, b) => {
-      const body: Json = { model: b.model, stream: true, stream_options: { include_usage: true } };
-      if (chat) body.messages = req.messages ?? [{ role: 'user', content: req.prompt ?? '' }];
-      else body.prompt = promptText(req);
-      if (req.max_tokens !== null) body.max_tokens = req.max_tokens;
-      if (req.temperature !== null) body.temperature = req.temperature;
-      if (req.seed !== null) body.seed = req.seed;
-      return Object.assign(body, b.length, f.extra, req.extra_body);
+      const input = chat ? { messages: req.messages ?? [{ role: 'user', content: req.prompt ?? '' }] } : { prompt: promptText(req) };
+      return { model: b.model, stream: true, stream_options: { include_usage: true }, ...input, ...sampling(req, 'max_tokens'), ...b.length, ...f.extra, ...req.extra_body };
     },
     reader: () => ({
       chunk: (o) => {

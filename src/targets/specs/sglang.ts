@@ -7,9 +7,9 @@
  * `meta_info.e2e_latency` (seconds) and cached_tokens. Tokenizer: /tokenize (vLLM form). Cache reset: /flush_cache.
  */
 import { num } from '../../core/num.js';
-import { type ApiSpec, counter, finishType, type Json, type ServerSpec } from '../spec.js';
+import { type ApiSpec, finishType, IGNORE_EOS_MIN_TOKENS, type Json, sampling, type ServerSpec, str, tokenCount } from '../spec.js';
 import { promptText } from '../target.js';
-import { IGNORE_EOS_MIN_TOKENS, openAiApis, openAiProbe } from './openai.js';
+import { openAiApis, openAiProbe } from './openai.js';
 import { answersOk } from './reset.js';
 
 /**
@@ -46,31 +46,22 @@ function textDeltas(): (text: string) => string {
 
 const NATIVE: ApiSpec = {
   api: 'native',
-  framing: 'sse',
-  ends: 'finish',
   length: { forcing: 'ignore_eos', fields: (n) => ({ ignore_eos: true, min_new_tokens: n }) },
   path: () => '/generate',
-  body: (req, b) => {
-    const sp: Json = {};
-    if (req.max_tokens !== null) sp.max_new_tokens = req.max_tokens;
-    Object.assign(sp, b.length);
-    if (req.temperature !== null) sp.temperature = req.temperature;
-    if (req.seed !== null) sp.sampling_seed = req.seed;
-    return { text: promptText(req), sampling_params: sp, stream: true, ...req.extra_body };
-  },
+  body: (req, b) => ({ text: promptText(req), sampling_params: { ...sampling(req, 'max_new_tokens', 'sampling_seed'), ...b.length }, stream: true, ...req.extra_body }),
   reader: () => {
     const textDelta = textDeltas();
-    const tokens = counter();
+    const tokens = tokenCount();
     return {
       chunk: (o) => {
         const mi = (o.meta_info ?? {}) as Json;
-        const text = textDelta(typeof o.text === 'string' ? o.text : '');
+        // output_ids semantics vary by version: the growth of completion_tokens is the chunk's token count.
+        const c = { text: textDelta(str(o.text)), tokens: tokens(null, mi.completion_tokens) };
         const fr = finishType(mi.finish_reason);
-        if (fr === null) return { text, tokens: tokens(mi.completion_tokens) };
+        if (fr === null) return c;
         const e2e = num(mi.e2e_latency);
         return {
-          text,
-          tokens: tokens(mi.completion_tokens),
+          ...c,
           usage: { prompt_tokens: num(mi.prompt_tokens), completion_tokens: num(mi.completion_tokens), cached_tokens: num(mi.cached_tokens), reasoning_tokens: num(mi.reasoning_tokens) },
           timings: { source: 'sglang.meta_info', e2e_ms: e2e === null ? null : e2e * 1000, prompt_tokens: num(mi.prompt_tokens), cached_tokens: num(mi.cached_tokens), output_tokens: num(mi.completion_tokens) },
           finish: fr,

@@ -33,8 +33,6 @@ export function tgiStyleBody(req: GenerationRequest, greedyDoSample: boolean, to
 
 const GENERATE_STREAM: ApiSpec = {
   api: 'native',
-  framing: 'sse',
-  ends: 'finish',
   length: NO_LENGTH,
   path: () => '/generate_stream',
   body: (req) => tgiStyleBody(req, true, {}),

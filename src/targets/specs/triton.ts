@@ -11,7 +11,7 @@ import { SetupError } from '../../core/errors.js';
 import { num } from '../../core/num.js';
 import { type ServerTimings } from '../../core/record.js';
 import { errorMessage } from '../../net/http.js';
-import { type ApiSpec, type Json, type ServerSpec } from '../spec.js';
+import { type ApiSpec, type Json, sampling, type ServerSpec } from '../spec.js';
 import { promptText, type RequestFailure } from '../target.js';
 
 /** `num_output_tokens` per response: cumulative or per-response depending on the backend (UNVERIFIED); decided from the sequence. */
@@ -36,18 +36,12 @@ export function tritonTimings(o: Json): ServerTimings | null {
 
 const GENERATE: ApiSpec = {
   api: 'native',
-  framing: 'sse',
   ends: 'close',
   length: { forcing: 'min_tokens', fields: (n) => ({ min_tokens: n }) },
   optional: { return_num_output_tokens: true, return_perf_metrics: true },
   path: (_req, model) => `/v2/models/${encodeURIComponent(model)}/generate_stream`,
   // The ensemble requires max_tokens; without --output-tokens/--max-tokens 256 is asked for.
-  body: (req, b) => {
-    const body: Json = { text_input: promptText(req), stream: true, max_tokens: req.max_tokens ?? 256, ...b.length };
-    if (req.temperature !== null) body.temperature = req.temperature;
-    if (req.seed !== null) body.seed = req.seed;
-    return Object.assign(body, b.optional, req.extra_body);
-  },
+  body: (req, b) => ({ text_input: promptText(req), stream: true, max_tokens: 256, ...sampling(req, 'max_tokens'), ...b.length, ...b.optional, ...req.extra_body }),
   reader: () => {
     const counts: number[] = [];
     let last: Json = {};

@@ -5,8 +5,8 @@
  * Metrics: /prometheus/metrics (its /metrics is JSON). Tokenizer: none routed for sure (`/_internal/tokenize` is
  * UNVERIFIED), so both dialects are probed. No cache reset endpoint.
  */
-import { type ServerSpec } from '../spec.js';
-import { IGNORE_EOS_MIN_TOKENS, openAiApis, openAiProbe } from './openai.js';
+import { IGNORE_EOS_MIN_TOKENS, type ServerSpec } from '../spec.js';
+import { openAiApis, openAiProbe } from './openai.js';
 
 export const TRTLLM: ServerSpec = {
   kind: 'trtllm',

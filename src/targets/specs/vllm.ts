@@ -6,8 +6,8 @@
  * VLLM_SERVER_DEV_MODE=1; a 404 means "could not reset").
  */
 import { num } from '../../core/num.js';
-import { type Json, type ServerSpec } from '../spec.js';
-import { IGNORE_EOS_MIN_TOKENS, openAiApis, openAiProbe } from './openai.js';
+import { IGNORE_EOS_MIN_TOKENS, type Json, type ServerSpec } from '../spec.js';
+import { openAiApis, openAiProbe } from './openai.js';
 import { answersOk } from './reset.js';
 
 export const VLLM: ServerSpec = {
