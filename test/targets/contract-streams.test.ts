@@ -135,4 +135,4 @@ contractSuite([
       );
     },
   ],
-]);
+], { concurrent: true });

@@ -95,8 +95,16 @@ export const words = (n: number) => tokensText(0, n);
  * Registers one describe per server × API style with the given cases. A pair without a wire script is a failing
  * test: registering a server means scripting how it speaks.
  */
-export function contractSuite(cases: Array<[name: string, fn: (c: Ctx) => Promise<void>]>): void {
-  for (const p of pairs()) {
+export function contractSuite(cases: Array<[name: string, fn: (c: Ctx) => Promise<void>]>, opts: { concurrent?: boolean } = {}): void {
+  // Pairs are independent (own server, own target, request ids unique per case), so they may run side by side;
+  // cases that measure the process (RSS) must not.
+  describe('adapter contract', { concurrency: opts.concurrent ? 6 : 1 }, () => {
+    for (const p of pairs()) pairSuite(p, cases);
+  });
+}
+
+function pairSuite(p: ReturnType<typeof pairs>[number], cases: Array<[name: string, fn: (c: Ctx) => Promise<void>]>): void {
+  {
     describe(`${p.server}/${p.api}`, () => {
       if (!p.script) {
         it('has a scripted wire format', () => assert.fail(`no scripted wire format for ${p.server}/${p.api}: add it to test/support/wire/index.ts`));
