@@ -141,8 +141,13 @@ export async function startWireServer(format: WireFormat, probes: Probes, opts: 
         await new Promise<void>((resolve) => z.flush(() => resolve()));
       } else if (!res.write(s)) {
         await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
         });
       }
     };
