@@ -1,4 +1,4 @@
-// The adapter contract, part 3 (cases 15, 16): answers a client meets behind proxies and misconfigured servers —
+// The adapter contract, part 3 (cases 15, 16, and the no-false-alarm side of 14): answers a client meets behind proxies and misconfigured servers —
 // a 200 whose content-type is not a stream type, and a content-encoding the client never asked for — for every
 // registered server × API style, against a scripted server speaking its wire (test/support/wire).
 //
@@ -8,7 +8,7 @@
 // would parse the stream and pass: it must refuse instead.
 import assert from 'node:assert/strict';
 import { type Ctx, contractSuite, failed, run, succeeded, words } from '../support/wire/contract.js';
-import { HTML_PAGE, NATURAL } from '../support/wire/index.js';
+import { HTML_PAGE, LONG_PAD, NATURAL } from '../support/wire/index.js';
 
 const n = (c: Ctx) => (c.script.canForce ? 8 : NATURAL);
 
@@ -21,6 +21,17 @@ async function outcome(c: Ctx, id: string, markers: string) {
 
 contractSuite(
   [
+    [
+      'case 14: an event under --max-event-bytes that arrives in many network reads is delivered whole',
+      async (c) => {
+        const o = await run(c.target, c.req(`${c.server}-${c.api}-long`, '@long'));
+        succeeded(o);
+        const text = o.sink.text;
+        assert.equal(text.length, words(n(c)).length + LONG_PAD);
+        assert.equal(text, ` w0${'x'.repeat(LONG_PAD)}${words(n(c)).slice(' w0'.length)}`);
+        assert.equal(o.sink.finishes.length, 1);
+      },
+    ],
     [
       "case 15: a 200 with content-type text/html is kind 'http', quoting the start of the page",
       async (c) => {

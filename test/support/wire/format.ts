@@ -57,6 +57,14 @@ export interface Plan {
   counters: boolean;
   /** End with a chunk that carries the finish and no text. */
   tokenlessFinal: boolean;
+  /** Characters of `x` appended to token 0 (a long event that arrives in many network reads). */
+  pad: number;
+}
+
+/** The text of tokens [from, from + k) under a plan (token 0 carries the plan's padding). */
+export function planText(p: Plan, from: number, k: number): string {
+  if (!p.pad || from > 0 || k === 0) return tokensText(from, k);
+  return tokenText(0) + 'x'.repeat(p.pad) + tokensText(1, k - 1);
 }
 
 /** A response rendered by a format: written head, then chunks one by one, then tail. */

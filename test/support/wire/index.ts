@@ -88,5 +88,5 @@ export function wireScript(server: string, api: ApiStyle): WireScript | null {
   return { format: openAiFormat(api, dialect), probes, canForce: dialect.lengthFields.length > 0 };
 }
 
-export { startWireServer, type WireServer, type GenLog, STREAM_ERROR, HTTP_ERRORS, HTML_PAGE, HUGE_CAP } from './server.js';
+export { startWireServer, type WireServer, type GenLog, STREAM_ERROR, HTTP_ERRORS, HTML_PAGE, HUGE_CAP, LONG_PAD } from './server.js';
 export { MALFORMED, NATURAL, tokensText } from './format.js';

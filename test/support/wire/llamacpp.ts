@@ -4,7 +4,7 @@
  * token-less, `stop: true` with `stop_type` (eos|limit), `tokens_predicted` and `timings`; no [DONE]. Mid-stream
  * errors on the pre-#16109 `error:` field; HTTP errors `{"error": {code, message, type}}`.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, tokensText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, planText } from './format.js';
 
 const LENGTH = ['ignore_eos'];
 
@@ -21,7 +21,7 @@ export const llamacppCompletion: WireFormat = {
     const pt = promptTokens(g.prompt) + 1;
     const gs = groups(p.tokens, p.chunk);
     const chunks = gs.map(({ from, k }) => {
-      const o: Record<string, unknown> = { index: 0, content: tokensText(from, k), stop: false, id_slot: -1 };
+      const o: Record<string, unknown> = { index: 0, content: planText(p, from, k), stop: false, id_slot: -1 };
       if (p.counters) Object.assign(o, { tokens: Array.from({ length: k }, (_, j) => 1000 + from + j), tokens_predicted: from + k, tokens_evaluated: pt });
       return sse(o);
     });

@@ -4,7 +4,7 @@
  * then `data: [DONE]`. Errors: LMDeploy's envelope `{message, type, code, param, object: "error"}` (flat over
  * HTTP, under `error` inside a stream).
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, tokensText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, planText } from './format.js';
 
 const LENGTH = ['ignore_eos'];
 
@@ -30,7 +30,7 @@ export const lmdeployGenerate: WireFormat = {
       return sse(o);
     };
     const gs = groups(p.tokens, p.chunk);
-    const chunks = gs.map(({ from, k }, i) => event(tokensText(from, k), from, k, i === gs.length - 1 && !p.tokenlessFinal ? p.finish : null));
+    const chunks = gs.map(({ from, k }, i) => event(planText(p, from, k), from, k, i === gs.length - 1 && !p.tokenlessFinal ? p.finish : null));
     const tail: string[] = [];
     if (p.tokenlessFinal) tail.push(event('', p.tokens, 0, p.finish));
     tail.push(sse('[DONE]'));

@@ -5,7 +5,7 @@
  * are not documented (UNVERIFIED): the TGI shape it copies elsewhere, `{"error", "error_type"}`, is used. The
  * token-less final is TGI's: an EOS token with empty text, counted. No length forcing on /infer.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, jsonBody, sse, tokenText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, jsonBody, sse, planText } from './format.js';
 
 export const mindieInfer: WireFormat = {
   name: 'mindie-infer',
@@ -22,7 +22,7 @@ export const mindieInfer: WireFormat = {
     const chunks: string[] = [];
     for (let i = 0; i < p.tokens; i++) {
       const last = i === p.tokens - 1 && !p.tokenlessFinal;
-      chunks.push(sse({ prefill_time: i === 0 ? 45.5 : null, decode_time: i === 0 ? null : 10 + i, token: { id: 1000 + i, text: tokenText(i) }, ...(last ? details() : {}) }));
+      chunks.push(sse({ prefill_time: i === 0 ? 45.5 : null, decode_time: i === 0 ? null : 10 + i, token: { id: 1000 + i, text: planText(p, i, 1) }, ...(last ? details() : {}) }));
     }
     const tail = p.tokenlessFinal ? [sse({ prefill_time: null, decode_time: 9, token: { id: 2, text: '' }, ...details() })] : [];
     return { head: [], chunks, tail, chunkTokens: chunks.map(() => 1), finalTokens: p.tokenlessFinal ? 1 : 0, reported: p.counters && g.countersAsked ? total : null };

@@ -4,7 +4,7 @@
  * `done: true` with `done_reason`, `eval_count` and durations in ns and (as Ollama writes it) no text. Errors:
  * `{"error": "..."}` as a line in the 200 stream and as the HTTP body. No length forcing.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, groups, jsonBody, ndjson, promptTokens, tokensText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, groups, jsonBody, ndjson, promptTokens, planText } from './format.js';
 
 export const ollamaNative: WireFormat = {
   name: 'ollama-ndjson',
@@ -26,7 +26,7 @@ export const ollamaNative: WireFormat = {
       return o;
     };
     const gs = groups(p.tokens, p.chunk);
-    const chunks = gs.map(({ from, k }, i) => ndjson({ ...base, ...piece(tokensText(from, k)), ...(i === gs.length - 1 && !p.tokenlessFinal ? done() : { done: false }) }));
+    const chunks = gs.map(({ from, k }, i) => ndjson({ ...base, ...piece(planText(p, from, k)), ...(i === gs.length - 1 && !p.tokenlessFinal ? done() : { done: false }) }));
     return { head: [], chunks, tail: p.tokenlessFinal ? [ndjson({ ...base, ...piece(''), ...done() })] : [], chunkTokens: null, finalTokens: 0, reported: p.counters ? p.tokens : null };
   },
   streamError: (message) => ndjson({ error: message }),

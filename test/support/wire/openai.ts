@@ -3,7 +3,7 @@
  * stream is the same everywhere; what differs is which length fields a server honours, its error bodies, and
  * whether it puts token ids on chunks (vLLM `return_token_ids`). One dialect object per server.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, tokensText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, planText } from './format.js';
 
 export interface OpenAiDialect {
   /** Length fields the server honours (an empty list: it cannot force lengths). */
@@ -60,7 +60,7 @@ export function openAiFormat(api: 'chat' | 'completions', d: OpenAiDialect): Wir
       const chunks = gs.map(({ from, k }, i) => {
         const last = i === gs.length - 1;
         const ids = g.idsAsked ? Array.from({ length: k }, (_, j) => 1000 + from + j) : null;
-        return sse({ ...META, object, choices: [choice(tokensText(from, k), last && !p.tokenlessFinal ? p.finish : null, ids)] });
+        return sse({ ...META, object, choices: [choice(planText(p, from, k), last && !p.tokenlessFinal ? p.finish : null, ids)] });
       });
       const tail: string[] = [];
       if (p.tokenlessFinal) tail.push(sse({ ...META, object, choices: [choice(null, p.finish, g.idsAsked ? [] : null)] }));

@@ -11,6 +11,7 @@
  *   @reset       after 2 token chunks, a TCP reset
  *   @stall       after 2 token chunks, silence until the client goes away (timeouts, aborts)
  *   @malformed   after 2 token chunks, a chunk whose payload is not JSON; then the rest of the stream as usual
+ *   @long        token 0 padded with 400 KiB of `x`: events far longer than one network read, under a 1 MiB cap
  *   @huge        after 1 token chunk, an event that never ends: 64 KiB pieces of `x` while the socket is writable,
  *                up to 64 MiB or until the client goes away
  *   @html        a 200 answer with content-type text/html (a proxy's error page)
@@ -60,6 +61,8 @@ export interface WireServer {
 export const STREAM_ERROR = 'scripted failure: CUDA out of memory (contract)';
 export const HTTP_ERRORS: Record<number, string> = { 429: 'Model is overloaded (contract)', 503: 'Service unavailable: engine is loading (contract)' };
 export const HUGE_CAP = 64 * 1024 * 1024;
+/** @long: token 0 carries this many extra characters; every event stays under 1 MiB even where the text repeats (TGI generated_text, SGLang cumulative text). */
+export const LONG_PAD = 400 * 1024;
 export const HTML_PAGE = `<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx/1.25.3</center>\n${'<!-- a padding to disable MSIE and Chrome friendly error page -->\n'.repeat(6)}</body>\n</html>\n`;
 
 /** What a server answers on GET/POST besides generation (its init probes), keyed `METHOD /path`. */
@@ -78,6 +81,7 @@ function planFor(g: Gen, f: string[], format: WireFormat): Plan {
     finish: tokens < cap ? 'stop' : 'length',
     counters: !f.includes('nousage'),
     tokenlessFinal: f.includes('tokenless'),
+    pad: f.includes('long') ? LONG_PAD : 0,
   };
 }
 

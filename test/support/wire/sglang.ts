@@ -4,7 +4,7 @@
  * (cumulative), cached_tokens, e2e_latency}}`, then `data: [DONE]`. Errors: `{"error": {"message"}}` in the
  * stream; HTTP errors are FastAPI's `{"object":"error","message",...}`.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, tokensText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, planText } from './format.js';
 
 const LENGTH = ['ignore_eos', 'min_new_tokens'];
 
@@ -30,10 +30,10 @@ export const sglangGenerate: WireFormat = {
     const gs = groups(p.tokens, p.chunk);
     const chunks = gs.map(({ from, k }, i) => {
       const last = i === gs.length - 1;
-      return sse({ text: tokensText(0, from + k), ...ids(from + k), meta_info: meta(from + k, last && !p.tokenlessFinal ? p.finish : null) });
+      return sse({ text: planText(p, 0, from + k), ...ids(from + k), meta_info: meta(from + k, last && !p.tokenlessFinal ? p.finish : null) });
     });
     const tail: string[] = [];
-    if (p.tokenlessFinal) tail.push(sse({ text: tokensText(0, p.tokens), ...ids(p.tokens), meta_info: meta(p.tokens, p.finish) }));
+    if (p.tokenlessFinal) tail.push(sse({ text: planText(p, 0, p.tokens), ...ids(p.tokens), meta_info: meta(p.tokens, p.finish) }));
     tail.push(sse('[DONE]'));
     return { head: [], chunks, tail, chunkTokens: p.counters ? gs.map((x) => x.k) : null, finalTokens: 0, reported: p.counters ? p.tokens : null };
   },

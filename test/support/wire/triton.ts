@@ -4,7 +4,7 @@
  * with `num_output_tokens` (per response here) when asked; no finish reason and no [DONE]: the stream ends with the
  * connection. Errors: `{"error": "..."}` over HTTP and inside the stream.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, tokensText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, forces, groups, jsonBody, present, promptTokens, sse, planText } from './format.js';
 
 const LENGTH = ['min_tokens'];
 
@@ -24,7 +24,7 @@ export const tritonGenerateStream: WireFormat = {
       if (counted) Object.assign(o, { num_output_tokens: k, num_input_tokens: promptTokens(g.prompt) });
       return sse(o);
     };
-    const chunks = groups(p.tokens, p.chunk).map(({ from, k }) => out(tokensText(from, k), k));
+    const chunks = groups(p.tokens, p.chunk).map(({ from, k }) => out(planText(p, from, k), k));
     return { head: [], chunks, tail: p.tokenlessFinal ? [out('', 0)] : [], chunkTokens: null, finalTokens: 0, reported: counted ? p.tokens : null };
   },
   streamError: (message) => sse({ error: message }),
