@@ -34,6 +34,8 @@ contractSuite([
       succeeded(o);
       const g = c.wire.gen(id);
       assert.ok(g, 'the generation request carries x-request-id');
+      assert.ok(g.gen.prompt.startsWith('one two three'), `the prompt reached the server: ${JSON.stringify(g.gen.prompt)}`);
+      assert.equal(g.gen.max, 8, "max_tokens is sent in the wire's own field");
       const n = expectedTokens(c, true);
       assert.equal(o.sink.text, words(n));
       assert.deepEqual(o.sink.finishes, [expectedFinish(c, n === 8 ? 'length' : 'stop')]);
