@@ -104,50 +104,48 @@ export function contractSuite(cases: Array<[name: string, fn: (c: Ctx) => Promis
 }
 
 function pairSuite(p: ReturnType<typeof pairs>[number], cases: Array<[name: string, fn: (c: Ctx) => Promise<void>]>): void {
-  {
-    describe(`${p.server}/${p.api}`, () => {
-      if (!p.script) {
-        it('has a scripted wire format', () => assert.fail(`no scripted wire format for ${p.server}/${p.api}: add it to test/support/wire/index.ts`));
-        return;
-      }
-      const script = p.script;
-      const extras: Array<{ wire: WireServer; target: ServerTarget }> = [];
-      const ctx = {
-        server: p.server,
-        api: p.api,
-        script,
-        req: (id: string, markers: string, over: Partial<GenerationRequest> = {}): GenerationRequest => {
-          const text = `one two three ${markers}`.trim();
-          const base: GenerationRequest = { id, max_tokens: 8, force_length: true, temperature: 0, seed: null, extra_body: {} };
-          return { ...base, ...(p.api === 'chat' ? { messages: [{ role: 'user', content: text }] } : { prompt: text }), ...over };
-        },
-        extra: async (serverOpts: WireServerOptions, targetOpts: Partial<ContractTargetOptions> = {}) => {
-          const wire = await startWireServer(script.format, script.probes, serverOpts);
-          try {
-            const target = await contractTarget(wire.url, p, targetOpts);
-            extras.push({ wire, target });
-            return { wire, target };
-          } catch (e) {
-            await wire.close();
-            throw e;
-          }
-        },
-      } as Ctx;
-      before(async () => {
-        ctx.wire = await startWireServer(script.format, script.probes);
-        ctx.target = await contractTarget(ctx.wire.url, p);
-      });
-      after(async () => {
-        await ctx.target?.close();
-        await ctx.wire?.close();
-        for (const x of extras) {
-          await x.target.close();
-          await x.wire.close();
+  describe(`${p.server}/${p.api}`, () => {
+    if (!p.script) {
+      it(`${p.server}/${p.api} has a scripted wire format`, () => assert.fail(`no scripted wire format for ${p.server}/${p.api}: add it to test/support/wire/index.ts`));
+      return;
+    }
+    const script = p.script;
+    const extras: Array<{ wire: WireServer; target: ServerTarget }> = [];
+    const ctx = {
+      server: p.server,
+      api: p.api,
+      script,
+      req: (id: string, markers: string, over: Partial<GenerationRequest> = {}): GenerationRequest => {
+        const text = `one two three ${markers}`.trim();
+        const base: GenerationRequest = { id, max_tokens: 8, force_length: true, temperature: 0, seed: null, extra_body: {} };
+        return { ...base, ...(p.api === 'chat' ? { messages: [{ role: 'user', content: text }] } : { prompt: text }), ...over };
+      },
+      extra: async (serverOpts: WireServerOptions, targetOpts: Partial<ContractTargetOptions> = {}) => {
+        const wire = await startWireServer(script.format, script.probes, serverOpts);
+        try {
+          const target = await contractTarget(wire.url, p, targetOpts);
+          extras.push({ wire, target });
+          return { wire, target };
+        } catch (e) {
+          await wire.close();
+          throw e;
         }
-      });
-      for (const [name, fn] of cases) it(`${p.server}/${p.api} ${name}`, () => fn(ctx));
+      },
+    } as Ctx;
+    before(async () => {
+      ctx.wire = await startWireServer(script.format, script.probes);
+      ctx.target = await contractTarget(ctx.wire.url, p);
     });
-  }
+    after(async () => {
+      await ctx.target?.close();
+      await ctx.wire?.close();
+      for (const x of extras) {
+        await x.target.close();
+        await x.wire.close();
+      }
+    });
+    for (const [name, fn] of cases) it(`${p.server}/${p.api} ${name}`, () => fn(ctx));
+  });
 }
 
 /** The finish reason a pair must report: the OpenAI vocabulary where the wire carries a reason, null where it has none. */
