@@ -13,7 +13,7 @@ import { num } from '../../core/num.js';
 import { type ServerTimings } from '../../core/record.js';
 import { type ApiSpec, IGNORE_EOS, type Json, type ServerSpec } from '../spec.js';
 import { openAiApi, openAiProbe } from './openai.js';
-import { tgiStyleBody } from './tgi.js';
+import { tgiFinish, tgiStyleBody } from './tgi.js';
 
 /**
  * Server timings from `prefill_time` and the per-token decode times (ms). No decode times means the decode time is
@@ -43,7 +43,7 @@ const INFER: ApiSpec = {
         if (decode !== null) decodes.push(decode);
         const d = o.details as Json | undefined;
         if (d) {
-          if (typeof d.finish_reason === 'string') finish = d.finish_reason;
+          if (typeof d.finish_reason === 'string') finish = tgiFinish(d.finish_reason);
           generated = num(d.generated_tokens);
         }
         const tok = o.token as Json | undefined;

@@ -31,6 +31,11 @@ export function tgiStyleBody(req: GenerationRequest, greedyDoSample: boolean, to
   return { inputs: promptText(req), ...top, parameters, ...extraTop };
 }
 
+/** TGI's finish reasons (and MindIE's copy of them) in OpenAI's words: `eos_token` and `stop_sequence` are `stop`. */
+export function tgiFinish(fr: string): string {
+  return fr === 'eos_token' || fr === 'stop_sequence' ? 'stop' : fr;
+}
+
 const GENERATE_STREAM: ApiSpec = {
   api: 'native',
   length: NO_LENGTH,
@@ -44,7 +49,7 @@ const GENERATE_STREAM: ApiSpec = {
       if (o.generated_text === null || o.generated_text === undefined) return { text, tokens };
       const d = (o.details ?? {}) as Json;
       const fr = typeof d.finish_reason === 'string' ? d.finish_reason : 'stop';
-      return { text, tokens, usage: { prompt_tokens: num(d.input_length), completion_tokens: num(d.generated_tokens) }, finish: fr === 'eos_token' || fr === 'stop_sequence' ? 'stop' : fr };
+      return { text, tokens, usage: { prompt_tokens: num(d.input_length), completion_tokens: num(d.generated_tokens) }, finish: tgiFinish(fr) };
     },
   }),
 };
