@@ -209,7 +209,7 @@ test('MindIE: /infer with prefill_time/decode_time, and native-OpenAI usage timi
     assert.equal(r.chunkTokens, 5);
     assert.deepEqual(r.lastUsage, { completion_tokens: 5 });
     assert.deepEqual(r.lastTimings, { source: 'mindie.infer', ttft_ms: 45.54, e2e_ms: 45.54 + 50, prefill_ms: 45.54, decode_ms: 50, decode_times_ms: [11, 12, 13, 14] });
-    assert.deepEqual(r.finishes, ['stop'] // MindIE's eos_token in OpenAI's words, as for TGI);
+    assert.deepEqual(r.finishes, ['stop']); // MindIE's eos_token in OpenAI's words, as for TGI
     const c = await target(s.url, 'mindie');
     const cr = await send(c, chat({ max_tokens: 3 }));
     assert.deepEqual(cr.lastTimings, { source: 'mindie.usage', ttft_ms: 45.5, e2e_ms: 78.5, prefill_ms: 45.5, decode_ms: 33, decode_times_ms: [10, 11, 12] });
