@@ -4,7 +4,7 @@
  * then SIGKILL. Stopping waits until no process of the group is left and the port accepts no connection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 
 export interface ServerStart {
@@ -47,13 +47,41 @@ export function portInUse(port: number): Promise<boolean> {
 }
 
 /** Whether any process of the group still exists (kill(-pgid, 0) fails with ESRCH once all are gone). */
-export function groupAlive(pgid: number): boolean {
+export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Whether a process of the group is still running. A process whose parent (the shell) died first is a zombie
+ * until init reaps it, which in some containers takes seconds; a zombie holds no port and runs nothing, so on
+ * Linux the group counts as stopped once only zombies are left (read from /proc/<pid>/stat: state and pgrp).
+ */
+export function groupAlive(pgid: number): boolean {
+  if (!groupExists(pgid)) return false;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') return true;
+  }
+  return false;
 }
 
 export function describeExit(e: ServerExit): string {

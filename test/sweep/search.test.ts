@@ -82,6 +82,8 @@ test('noise: a load within 5 % of a limit is measured three times and meets the 
     [10, 2, false, true, false],
     [9, 1, true, false, true],
   ]);
+  // Without benchmark.requests, each load gets max(20, 4 × the load) requests.
+  assert.deepEqual(p.loads!.map((l) => l.summary!.requests_total), [20, 20, 20, 32, 64, 48, 40, 40, 36]);
   assert.deepEqual(p.loads![6]!.sla, [{ path: 'tpot_ms.p90', op: '<=', limit: 100, value: 99, margin: 0.01, ok: true }]);
   assert.deepEqual(r.best, { point: 0, server: null, parameters: {}, load: 9, over: 'concurrency', output_token_throughput: 900, output_tokens_per_client: 100 });
   assert.equal(sweepExitCode(r, true), 0);

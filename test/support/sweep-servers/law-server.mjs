@@ -4,7 +4,10 @@
 //   TPOT = base_ms × max(1, active / max_num_seqs)
 // where `active` is the number of streams open at that moment, so under closed-loop concurrency c the TPOT is
 // base × max(1, c / max_num_seqs) and the highest c meeting `tpot_ms.p90 <= L` is floor(L × max_num_seqs / base).
-// The first token comes after base_ms. Standalone .mjs (no tsx) so it starts in a few tens of milliseconds.
+// With --overload-factor F the law is a step instead, as a server that preempts sequences past its batch limit:
+//   TPOT = base_ms × (active > max_num_seqs ? F : 1)
+// so the knee is exactly c = max_num_seqs, with a jump (F − 1) × base that timer noise on a busy machine cannot
+// bridge. The first token comes after base_ms. Standalone .mjs (no tsx) so it starts in a few tens of milliseconds.
 //
 // Settings come from flags or from a MindIE-style JSON file (--config FILE):
 //   { "ServerConfig": { "port": P }, "BackendConfig": { "ModelDeployConfig": { "ModelConfig": [ { "maxSeqs": M, "baseMs": B } ] } } }
@@ -54,6 +57,8 @@ if (flag('child')) {
   console.log(`law-server: child ${c.pid}`);
 }
 const dieAfter = Number(opt('die-after', 0));
+const overload = opt('overload-factor', null);
+const tpotMs = () => (overload !== null ? baseMs * (active > maxSeqs ? Number(overload) : 1) : baseMs * Math.max(1, active / maxSeqs));
 const startupMs = Number(opt('startup-ms', 0));
 const t0 = Date.now();
 
@@ -88,7 +93,7 @@ async function complete(res, body, chat) {
     res.flushHeaders();
     await sleep(baseMs);
     for (let i = 0; i < n && !closed; i++) {
-      if (i > 0) await sleep(baseMs * Math.max(1, active / maxSeqs));
+      if (i > 0) await sleep(tpotMs());
       sse({ ...meta, choices: [choice(` w${i}`, null)] });
     }
     sse({ ...meta, choices: [choice(null, 'length')] });
