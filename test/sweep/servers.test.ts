@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { runCli, tempDir } from '../support/cli.js';
 import { validate } from '../support/json-schema.js';
 import { type SweepResult } from '../../src/sweep/result.js';
+import { groupGone, readSweep } from './helpers.js';
 
 const LAW = fileURLToPath(new URL('../support/sweep-servers/law-server.mjs', import.meta.url));
 const SCHEMA = JSON.parse(readFileSync('docs/sweep.schema.json', 'utf8'));
@@ -24,28 +25,6 @@ function writePlan(text: string): string {
   const file = join(dir, 'plan.yaml');
   writeFileSync(file, text);
   return file;
-}
-
-function readSweep(out: string): { dir: string; sweep: SweepResult } {
-  const [folder] = readdirSync(out).filter((f) => f.includes('_sweep_'));
-  const dir = join(out, folder!);
-  return { dir, sweep: JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepResult };
-}
-
-/**
- * Whether every process of the group is gone: kill(-pgid, 0) fails with ESRCH. Orphans the shell left behind are
- * reaped by init, which in some containers takes seconds, so this waits for it (generously).
- */
-async function groupGone(pgid: number): Promise<boolean> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      process.kill(-pgid, 0);
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'ESRCH';
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }
 
 test('search: finds the knee of the server speed law per point, never above it, and names the winner', async () => {
