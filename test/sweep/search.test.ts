@@ -104,6 +104,28 @@ test('noise: a load within 5 % of a limit is measured three times and meets the 
   assert.equal(sweepExitCode(r3, true), 5);
 });
 
+test('workload cells: each list-valued workload key value is searched separately and ranked on its own', async () => {
+  const plan = parsePlan(NOISE_PLAN.replace('output-tokens: 4', 'output-tokens: [4, 8]'), 'plan.yaml', RUN_OPTIONS);
+  const seen: unknown[] = [];
+  const base = fakeMeasure(() => 0, []);
+  // Longer outputs halve the knee: tpot = 10 × load × output-tokens / 4.
+  const measure: Measure = async (req) => {
+    seen.push(req.options['output-tokens']);
+    const m = await base(req);
+    const v = (10 * req.load!.value * Number(req.options['output-tokens'])) / 4;
+    for (const k of ['p50', 'p90', 'mean'] as const) (m.result!.scenarios[0]!.metrics.tpot_ms as unknown as Record<string, number>)[k] = v;
+    return m;
+  };
+  const dir = tempDir();
+  const r = await runSweep({ plan, dir, name: 'cells', sweepId: 's4', measure, env: {}, cwd: dir, signal: new AbortController().signal });
+  const p = r.points[0]!;
+  assert.equal(p.loads, undefined);
+  assert.deepEqual(p.cells!.map((c) => [c.workload, c.feasible_max, c.infeasible_min]), [[{ 'output-tokens': 4 }, 10, 11], [{ 'output-tokens': 8 }, 5, 6]]);
+  assert.deepEqual([...new Set(seen)], [4, 8]);
+  assert.deepEqual(r.ranking.map((x) => [x.workload, x.load, x.output_token_throughput]), [[{ 'output-tokens': 4 }, 10, 1000], [{ 'output-tokens': 8 }, 5, 500]]);
+  assert.deepEqual(validate(JSON.parse(readFileSync('docs/sweep.schema.json', 'utf8')), JSON.parse(readFileSync(`${dir}/sweep.json`, 'utf8'))), []);
+});
+
 test('measure: run argv from benchmark keys, the searched load and the default request count', () => {
   assert.deepEqual(
     runArgv({ target: 'http://127.0.0.1:5/v1', options: { 'input-tokens': 128, 'output-tokens': [16, 32], 'cache-reset': false, header: ['A: b', 'C: d'], 'extra-body': { top_k: 1 } }, load: { over: 'concurrency', value: 8 }, requests: 32, outDir: '/o', name: 'n_p0', env: {}, cwd: '/', signal: new AbortController().signal }),
