@@ -98,6 +98,29 @@ export function logTail(path: string, lines = 20): string[] {
   }
 }
 
+/**
+ * Groups started and not yet stopped. If llmbench exits without stopping them (a second Ctrl-C exits at once),
+ * they are killed on the way out: a detached server would otherwise outlive the sweep, holding its port and
+ * accelerator memory.
+ */
+const liveGroups = new Set<number>();
+let exitHook = false;
+
+function track(pgid: number): void {
+  liveGroups.add(pgid);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const g of liveGroups) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 export class ServerProcess {
   readonly pid: number;
   private readonly child: ChildProcess;
@@ -108,6 +131,7 @@ export class ServerProcess {
   private constructor(child: ChildProcess) {
     this.child = child;
     this.pid = child.pid!;
+    track(this.pid);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -172,6 +196,7 @@ export class ServerProcess {
     }
     // The leader is reaped by node ('exit'); wait for it so its zombie does not keep the group alive.
     await Promise.race([this.exited, sleep(2000)]);
+    liveGroups.delete(this.pid);
     return { killed };
   }
 }

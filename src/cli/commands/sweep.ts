@@ -96,8 +96,11 @@ export const sweepCommand: CommandDef = {
     });
     const result = await started;
     const format = resolveFormat(v);
-    io.stdout(`\n${renderTable(sweepTable(result), format === 'json' ? 'table' : format)}`);
-    io.stdout(`${winnerLine(result, plan.sla.length > 0)}\n`);
+    // --format json prints sweep.json itself (the table and verdict then go to stderr).
+    const human = format === 'json' ? io.stderr : io.stdout;
+    human(`\n${renderTable(sweepTable(result), format === 'json' ? 'table' : format)}`);
+    human(`${winnerLine(result, plan.sla.length > 0)}\n`);
+    if (format === 'json') io.stdout(JSON.stringify(result, null, 2) + '\n');
     if (v.report !== false) {
       for (const c of sweepCharts(result, devices)) {
         if (!c.spec) continue;
