@@ -3,8 +3,8 @@
  * own loads, or a search for the highest load meeting the SLA), stop the server, and rewrite sweep.json after
  * every point so an interrupted sweep keeps everything finished and can be resumed.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
 import { EXIT_CODES } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -14,7 +14,7 @@ import { type Measure, type MeasureLoad } from './measure.js';
 import { type PointSpec, type SweepPlan } from './plan.js';
 import { type CellResult, type LoadEntry, type PointResult, type RankEntry, SWEEP_SCHEMA, type SweepResult } from './result.js';
 import { searchLoad } from './search.js';
-import { freePort, logTail, ServerProcess, describeExit, waitPortFree } from './server.js';
+import { freePort, logTail, type ReadyTls, ServerProcess, describeExit, waitPortFree } from './server.js';
 import { checkSla, nearLimit } from './sla.js';
 import { render, type ParamValue } from './template.js';
 
@@ -128,6 +128,13 @@ export function sweepExitCode(r: SweepResult, hasSla: boolean): number {
   if (hasSla && r.ranking.length === 0) return EXIT_CODES.threshold;
   if (r.points.some((p) => p.status === 'server_failed' || p.status === 'failed')) return EXIT_CODES.scenarioFailed;
   return EXIT_CODES.ok;
+}
+
+/** The benchmark's TLS options, read for polling an https ready path the way the runs will connect. */
+function readyTls(plan: SweepPlan): ReadyTls {
+  const b = plan.benchmark;
+  const file = (k: string) => (typeof b[k] === 'string' ? readFileSync(resolve(plan.baseDir, b[k] as string), 'utf8') : undefined);
+  return { ca: file('ca-cert'), cert: file('client-cert'), key: file('client-key'), insecure: b.insecure === true };
 }
 
 export async function runSweep(o: SweepRunOptions): Promise<SweepResult> {
@@ -244,7 +251,7 @@ async function runPoint(o: SweepRunOptions, k: number, spec: PointSpec, pointDir
       point.server_pid = server.pid;
       save();
       // The ready path is absolute: it resolves against the server's origin whatever path the target has (/v1).
-      const ready = await server.waitReady(new URL(s.ready.path, target).href, s.ready.timeoutMs, o.signal);
+      const ready = await server.waitReady(new URL(s.ready.path, target).href, s.ready.timeoutMs, o.signal, readyTls(plan));
       if (!ready.ready) {
         if (ready.aborted) {
           point.status = 'interrupted';

@@ -6,6 +6,39 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { request as httpsRequest } from 'node:https';
+
+/** TLS settings for polling an https ready URL (the benchmark's ca-cert, client-cert, client-key, insecure). */
+export interface ReadyTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+}
+
+/** Status code of GET url; https goes through node:https so a private CA or mutual TLS (MindIE) works too. */
+export function getStatus(url: string, timeoutMs: number, tls: ReadyTls = {}): Promise<number> {
+  if (!url.startsWith('https:')) {
+    const ac = new AbortController();
+    const t = setTimeout(() => ac.abort(), timeoutMs);
+    return fetch(url, { signal: ac.signal })
+      .then(async (r) => {
+        await r.arrayBuffer().catch(() => undefined);
+        return r.status;
+      })
+      .finally(() => clearTimeout(t));
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'GET', ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 export interface ServerStart {
   command: string;
@@ -155,18 +188,14 @@ export class ServerProcess {
    * Polls `url` until it answers 200. Resolves 'ready', or the reason it never did: the process exiting first,
    * the timeout, or the abort signal.
    */
-  async waitReady(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ ready: true } | { ready: false; reason: string; aborted?: boolean }> {
+  async waitReady(url: string, timeoutMs: number, signal: AbortSignal, tls: ReadyTls = {}): Promise<{ ready: true } | { ready: false; reason: string; aborted?: boolean }> {
     const deadline = Date.now() + timeoutMs;
     let interval = 50;
     while (true) {
       if (this.exit) return { ready: false, reason: `the server exited before it was ready (${describeExit(this.exit)})` };
       if (signal.aborted) return { ready: false, reason: 'interrupted', aborted: true };
       try {
-        const ac = new AbortController();
-        const t = setTimeout(() => ac.abort(), Math.min(5000, Math.max(100, deadline - Date.now())));
-        const r = await fetch(url, { signal: ac.signal }).finally(() => clearTimeout(t));
-        await r.arrayBuffer().catch(() => undefined);
-        if (r.status === 200) return { ready: true };
+        if ((await getStatus(url, Math.min(5000, Math.max(100, deadline - Date.now())), tls)) === 200) return { ready: true };
       } catch {
         // not listening yet
       }

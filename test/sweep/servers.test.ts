@@ -16,6 +16,7 @@ import { type SweepResult } from '../../src/sweep/result.js';
 import { groupGone, readSweep } from './helpers.js';
 
 const LAW = fileURLToPath(new URL('../support/sweep-servers/law-server.mjs', import.meta.url));
+const TLS = fileURLToPath(new URL('../support/tls', import.meta.url));
 const SCHEMA = JSON.parse(readFileSync('docs/sweep.schema.json', 'utf8'));
 /** Keeps each run quick and free of probes the law server does not answer. */
 const BENCH = `  server: vllm\n  api: completions\n  input-tokens: 8\n  metrics-url: none\n  telemetry: none\n`;
@@ -132,12 +133,13 @@ sla:
   assert.deepEqual(sweep.ranking.map((x) => [x.server, x.load]), [['fits', 2]]);
 });
 
-test('config_file: a MindIE-style JSON config is written per point with typed values and read by the server', async () => {
+test('config_file: a MindIE-style JSON config is written per point with typed values and read by an HTTPS (mutual TLS) server', async () => {
   const dir = tempDir('llmbench-sweep-mindie-');
   writeFileSync(join(dir, 'mindie-config.json'), JSON.stringify({ ServerConfig: { port: 1025, httpsEnabled: false }, BackendConfig: { ModelDeployConfig: { ModelConfig: [{ modelName: 'law', maxSeqs: 1, baseMs: 10, npuMemSize: -1 }] } } }));
   const file = join(dir, 'plan.yaml');
   writeFileSync(file, `server:
-  command: "node ${LAW} --config {config_file}"
+  command: "node ${LAW} --config {config_file} --tls ${TLS}"
+  target: "https://127.0.0.1:{port}"
   config_file:
     template: mindie-config.json
     path: ./run/config.json
@@ -149,6 +151,9 @@ benchmark:
 ${BENCH}  output-tokens: 6
   concurrency: 3
   requests: 6
+  ca-cert: ${TLS}/ca.pem
+  client-cert: ${TLS}/client.pem
+  client-key: ${TLS}/client-key.pem
 `);
   const out = tempDir();
   const r = await runCli(['sweep', file, '--out', out, '--no-history', '--no-report']);
@@ -159,7 +164,9 @@ ${BENCH}  output-tokens: 6
     const cfg = JSON.parse(readFileSync(join(sdir, p.dir, 'config.json'), 'utf8'));
     const port = Number(new URL(p.target!).port);
     assert.deepEqual(cfg, { ServerConfig: { port, httpsEnabled: false }, BackendConfig: { ModelDeployConfig: { ModelConfig: [{ modelName: 'law', maxSeqs: [1, 3][i], baseMs: 10, npuMemSize: 8 }] } } });
-    assert.equal(p.command, `node ${LAW} --config ${join(dir, 'run', 'config.json')}`);
+    assert.equal(p.command, `node ${LAW} --config ${join(dir, 'run', 'config.json')} --tls ${TLS}`);
+    assert.equal(p.target, `https://127.0.0.1:${port}`);
+    assert.equal(p.loads![0]!.summary!.requests_ok, 6);
     assert.ok(readFileSync(join(sdir, p.dir, 'server.log'), 'utf8').includes(`law-server: port ${port} max_num_seqs ${[1, 3][i]} base_ms 10`));
   }
   // TPOT = 10 × max(1, active / maxSeqs): about 30 ms with one sequence at concurrency 3 (less while the last

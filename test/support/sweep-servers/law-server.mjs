@@ -18,7 +18,10 @@
 //   --ignore-sigterm      SIGTERM is ignored (the sweep must escalate to SIGKILL)
 //   --child               starts a child process in the same process group (it must die with the group)
 //   --startup-ms N        /health answers 503 for the first N ms
+//   --tls DIR             HTTPS with DIR/server.pem and DIR/server-key.pem, client certificates signed by DIR/ca.pem
+//                         required (MindIE's default mutual TLS)
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
@@ -105,7 +108,8 @@ async function complete(res, body, chat) {
   }
 }
 
-const server = createServer((req, res) => {
+const tlsDir = opt('tls', null);
+const handler = (req, res) => {
   let raw = '';
   req.on('data', (d) => (raw += d));
   req.on('end', () => {
@@ -135,7 +139,10 @@ const server = createServer((req, res) => {
     }
     send(res, 404, { error: { message: `no route ${req.method} ${path}` } });
   });
-});
+};
+const server = tlsDir
+  ? createHttpsServer({ key: readFileSync(`${tlsDir}/server-key.pem`), cert: readFileSync(`${tlsDir}/server.pem`), ca: readFileSync(`${tlsDir}/ca.pem`), requestCert: true, rejectUnauthorized: true }, handler)
+  : createServer(handler);
 server.listen(port, '127.0.0.1', () => console.log(`law-server: listening on 127.0.0.1:${server.address().port}`));
 process.on('SIGTERM', () => {
   if (flag('ignore-sigterm')) return;
