@@ -4,16 +4,10 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { baseConfig, isNum, SCHEMA_URL, type ChartDef } from '../reports/charts/common.js';
-import { type CellResult, type PointResult, type SweepResult } from './result.js';
+import { type CellResult, cellsOf, pointLabel, type PointResult, type SweepResult, workloadLabel } from './result.js';
 
 function label(p: PointResult, c: CellResult, multiCell: boolean): string {
-  const params = Object.entries(p.parameters).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-  const w = multiCell ? ` · ${Object.entries(c.workload).map(([k, v]) => `${k}=${String(v)}`).join(' ')}` : '';
-  return `${p.index}: ${[p.server, params].filter(Boolean).join(' ') || 'default'}${w}`;
-}
-
-function cellsOf(p: PointResult): CellResult[] {
-  return p.cells ?? [{ workload: {}, loads: p.loads ?? [], feasible_max: p.feasible_max ?? null, infeasible_min: p.infeasible_min ?? null }];
+  return `${p.index}: ${pointLabel(p)}${multiCell ? ` · ${workloadLabel(c.workload)}` : ''}`;
 }
 
 export function throughputLatencyChart(r: SweepResult): ChartDef {

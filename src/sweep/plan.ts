@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { type Problem, UsageError } from '../core/errors.js';
-import { camelKey, parseArgs, parseDurationMs, type OptionDef } from '../cli/option.js';
+import { parseArgs, parseDurationMs, type OptionDef } from '../cli/option.js';
 import { placeholders, type ParamValue } from './template.js';
 import { ConfigPathError, readTemplate, renderConfig } from './config-file.js';
 import { parseSlaLine, slaPathProblem, type SlaLine } from './sla.js';
@@ -172,7 +172,7 @@ function expandPoints(c: Checker, path: (string | number)[], params: unknown, po
   return acc;
 }
 
-function parseServer(c: Checker, path: (string | number)[], o: Obj, baseDir: string, named: boolean, benchmark: Obj): { server: ServerSpec; pointParams: Array<Record<string, ParamValue>> } | null {
+function parseServer(c: Checker, path: (string | number)[], o: Obj, baseDir: string, named: boolean): { server: ServerSpec; pointParams: Array<Record<string, ParamValue>> } | null {
   c.keys(path, o, named ? NAMED_SERVER_KEYS : SERVER_KEYS);
   let name: string | null = null;
   if (named) {
@@ -249,7 +249,6 @@ function parseServer(c: Checker, path: (string | number)[], o: Obj, baseDir: str
   }
   const server: ServerSpec = { name, command: o.command, target: typeof target === 'string' ? target : 'http://127.0.0.1:{port}', env, ready, stop, configFile };
   const pointParams = named ? expandPoints(c, path, o.parameters, o.points) : [];
-  void benchmark;
   return { server, pointParams };
 }
 
@@ -383,7 +382,7 @@ export function parsePlan(text: string, file: string, runOptions: readonly Optio
   if (raw.server !== undefined) {
     if (!isObj(raw.server)) c.add(['server'], 'must be a map (command, target, ready, stop, env, config_file)');
     else {
-      const r = parseServer(c, ['server'], raw.server, baseDir, false, bench);
+      const r = parseServer(c, ['server'], raw.server, baseDir, false);
       const params = expandPoints(c, [], raw.parameters, raw.points);
       if (r) {
         servers.push(r.server);
@@ -398,7 +397,7 @@ export function parsePlan(text: string, file: string, runOptions: readonly Optio
       const names = new Set<string>();
       raw.servers.forEach((s, i) => {
         if (!isObj(s)) return c.add(['servers', i], 'must be a map (name, command, parameters, ...)');
-        const r = parseServer(c, ['servers', i], s, baseDir, true, bench);
+        const r = parseServer(c, ['servers', i], s, baseDir, true);
         if (!r) return;
         if (r.server.name && names.has(r.server.name)) c.add(['servers', i, 'name'], `'${r.server.name}' is used twice`);
         if (r.server.name) names.add(r.server.name);
@@ -442,6 +441,7 @@ export function parsePlan(text: string, file: string, runOptions: readonly Optio
   if (!points.length && !c.problems.length) c.add([], 'the plan has no points');
 
   checkBenchmark(c, bench, runOptions, servers.length > 0, search);
+  if ((servers.length > 0 || bench.target !== undefined) && Array.isArray(bench.model) && bench.model.length > 1) c.add(['benchmark', 'model'], 'a server serves one model', 'sweep one model per plan (or per server in servers)');
 
   let devices: number | null = null;
   if (raw.devices !== undefined) {
@@ -460,9 +460,4 @@ export function parsePlan(text: string, file: string, runOptions: readonly Optio
     if (list.length > 1) cells = cells.flatMap((cell) => list.map((x) => ({ ...cell, [k]: x })));
   }
   return { raw, baseDir, points, benchmark: bench, cells, sla, search, devices };
-}
-
-/** The camelCase key of a benchmark option (as ParsedArgs keys it), for callers that look values up. */
-export function benchmarkKey(name: string): string {
-  return camelKey(name);
 }

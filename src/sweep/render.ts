@@ -1,18 +1,9 @@
 /** Terminal renderings of a sweep: the points table, the one-line verdict and the --dry-run outline. Pure. */
 import { type Column, type Table } from '../reports/table.js';
 import { type SweepPlan } from './plan.js';
-import { type CellResult, type LoadEntry, type PointResult, type SweepResult } from './result.js';
+import { cellsOf, type LoadEntry, pointLabel as label, type SweepResult, workloadLabel } from './result.js';
 import { searchLoad } from './search.js';
 import { render } from './template.js';
-
-function label(p: { server: string | null; parameters: Record<string, unknown> }): string {
-  const params = Object.entries(p.parameters).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-  return [p.server, params].filter(Boolean).join(' ') || 'default';
-}
-
-function cellsOf(p: PointResult): CellResult[] {
-  return p.cells ?? [{ workload: {}, loads: p.loads ?? [], feasible_max: p.feasible_max ?? null, infeasible_min: p.infeasible_min ?? null }];
-}
 
 function mean(xs: Array<number | null | undefined>): number | null {
   const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -47,7 +38,7 @@ export function sweepTable(r: SweepResult): Table {
       rows.push({
         point: p.index,
         config: label(p),
-        ...(multi ? { workload: Object.entries(c.workload).map(([k, v]) => `${k}=${String(v)}`).join(' ') } : {}),
+        ...(multi ? { workload: workloadLabel(c.workload) } : {}),
         status: p.status,
         startup_s: p.startup_s,
         feasible_max: c.feasible_max,
@@ -74,7 +65,7 @@ export function winnerLine(r: SweepResult, hasSla: boolean): string {
   }
   const p = r.points.find((x) => x.index === b.point)!;
   const tput = b.output_token_throughput === null ? 'n/a' : b.output_token_throughput.toFixed(1);
-  const w = b.workload ? ` (${Object.entries(b.workload).map(([k, v]) => `${k}=${String(v)}`).join(' ')})` : '';
+  const w = b.workload ? ` (${workloadLabel(b.workload)})` : '';
   return `best: point ${b.point} (${label(p)})${w} at ${b.over ?? 'load'} ${b.load}${hasSla ? ', the highest meeting the SLA' : ''}: ${tput} output tokens/s`;
 }
 

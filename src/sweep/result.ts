@@ -95,3 +95,18 @@ export interface SweepResult {
   best: RankEntry | null;
   ranking: RankEntry[];
 }
+
+/** A point's workload cells: its cells[], or the one cell whose loads stand on the point. */
+export function cellsOf(p: PointResult): CellResult[] {
+  return p.cells ?? [{ workload: {}, loads: p.loads ?? [], feasible_max: p.feasible_max ?? null, infeasible_min: p.infeasible_min ?? null }];
+}
+
+/** How a point is named in tables and charts: its server's name and parameter values. */
+export function pointLabel(p: { server: string | null; parameters: Record<string, unknown> }): string {
+  const params = Object.entries(p.parameters).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  return [p.server, params].filter(Boolean).join(' ') || 'default';
+}
+
+export function workloadLabel(w: Record<string, unknown>): string {
+  return Object.entries(w).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+}

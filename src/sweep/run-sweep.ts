@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../runner/output.js';
 import { renderConfig, writeConfig } from './config-file.js';
 import { type Measure, type MeasureLoad } from './measure.js';
 import { type PointSpec, type SweepPlan } from './plan.js';
-import { type CellResult, type LoadEntry, type PointResult, type RankEntry, SWEEP_SCHEMA, type SweepResult } from './result.js';
+import { type CellResult, cellsOf, type LoadEntry, pointLabel, type PointResult, type RankEntry, SWEEP_SCHEMA, type SweepResult } from './result.js';
 import { searchLoad } from './search.js';
 import { freePort, logTail, type ReadyTls, ServerProcess, describeExit, waitPortFree } from './server.js';
 import { checkSla, nearLimit } from './sla.js';
@@ -45,13 +45,6 @@ export interface SweepRunOptions {
   /** Called once the sweep folder exists (the CLI copies the plan into it). */
   onStart?: () => void;
 }
-
-function pointLabel(p: { server: string | null; parameters: Record<string, ParamValue> }): string {
-  const params = Object.entries(p.parameters).map(([k, v]) => `${k}=${v}`).join(' ');
-  return [p.server, params].filter(Boolean).join(' ') || 'default';
-}
-
-export { pointLabel };
 
 function mean(xs: Array<number | null | undefined>): number | null {
   const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -103,8 +96,7 @@ export function rankPoints(points: readonly PointResult[]): RankEntry[] {
   const out: RankEntry[] = [];
   for (const p of points) {
     if (p.status !== 'ok') continue;
-    const cells: CellResult[] = p.cells ?? [{ workload: {}, loads: p.loads ?? [], feasible_max: p.feasible_max ?? null, infeasible_min: p.infeasible_min ?? null }];
-    for (const c of cells) {
+    for (const c of cellsOf(p)) {
       if (c.feasible_max === null) continue;
       const at = c.loads.filter((l) => l.load === c.feasible_max && l.load_meets);
       out.push({
