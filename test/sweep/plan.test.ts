@@ -6,6 +6,7 @@ import { runCli, tempDir } from '../support/cli.js';
 import { parsePlan } from '../../src/sweep/plan.js';
 import { RUN_OPTIONS } from '../../src/cli/commands/run.js';
 import { UsageError } from '../../src/core/errors.js';
+import { renderConfig } from '../../src/sweep/config-file.js';
 import { validate } from '../support/json-schema.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -101,6 +102,27 @@ test('plan: search conflicts, built-in placeholders and engine parameters are ch
   assert.deepEqual(problems(`server:\n  command: "s --port {port}"\nsearch: { over: rate, min: 2, max: 1 }\n`), ['plan.yaml:3: search.max: is below min (2)', 'plan.yaml:3: search: needs an sla: the search looks for the highest load that meets it']);
   assert.deepEqual(problems(`parameters:\n  threads: [1, 2]\n  max_num_seqs: [4]\n`), ['plan.yaml:3: parameters.max_num_seqs: without a server, parameters are embedded-engine settings']);
   assert.deepEqual(problems(`servers:\n  - name: a\n    command: "a --port {port} --x {x}"\n    parameters: { x: [1] }\n  - name: a\n    command: "b --port {port}"\n    parameters: { y: [1] }\n`), ["plan.yaml:5: servers.1.name: 'a' is used twice", 'plan.yaml:7: servers.1.parameters.y: is never used']);
+});
+
+test('plan: config_file paths are checked against the template; a one-placeholder value keeps its type', () => {
+  const { dir, file } = planFile('', 'unused.yaml');
+  writeFileSync(join(dir, 'cfg.json'), JSON.stringify({ ServerConfig: { port: 1 }, ModelConfig: [{ npuMemSize: -1 }] }));
+  const text = (set: string) => `server:\n  command: "srv --config {config_file} --m {mem}"\n  config_file: { template: cfg.json, path: run/c.json, set: { ${set} } }\nparameters: { mem: [8] }\n`;
+  const bad = (set: string) => {
+    try {
+      parsePlan(text(set), file, RUN_OPTIONS);
+    } catch (e) {
+      return (e as UsageError).problems.map((p) => p.message);
+    }
+    return [];
+  };
+  assert.deepEqual(bad('"ServerConfig.port.x": 1'), ["'ServerConfig.port' is a number, not an object: cannot set 'ServerConfig.port.x'"]);
+  assert.deepEqual(bad('"ModelConfig.first.npuMemSize": 1'), ["'ModelConfig' is an array: 'first' is not an index"]);
+  const p = parsePlan(text('"ModelConfig.0.npuMemSize": "{mem}", "ServerConfig.name": "m-{mem}"'), file, RUN_OPTIONS);
+  const cf = p.points[0]!.server!.configFile!;
+  assert.equal(cf.path, join(dir, 'run', 'c.json'));
+  assert.deepEqual(renderConfig(cf.templateDoc, cf.set, { mem: 8 }), { ServerConfig: { port: 1, name: 'm-8' }, ModelConfig: [{ npuMemSize: 8 }] });
+  assert.deepEqual(problems(`server:\n  command: "s --port {port}"\n  config_file: { template: nope.json, path: c.json }\n`).map((x) => x.replace(/ \/.*nope/, ' …/nope')), ['plan.yaml:3: server.config_file.template: …/nope.json does not exist']);
 });
 
 test('sweep CLI: a bad plan exits 2 before anything starts; --dry-run prints points, loads, requests and a duration', async () => {
