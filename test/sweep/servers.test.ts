@@ -44,7 +44,7 @@ ${BENCH}  output-tokens: 4
 sla:
   tpot_ms.p50: "<= 45"
   error_rate: "<= 0"
-search: { over: concurrency, min: 1, max: 16 }
+search: { over: concurrency, min: 2, max: 16 }
 devices: 2
 `);
   const out = tempDir();
@@ -68,8 +68,8 @@ devices: 2
     assert.ok(await groupGone(p.server_pid!), `point ${i}: server group ${p.server_pid} survived`);
     assert.ok(readFileSync(join(dir, p.dir, 'server.log'), 'utf8').includes(`max_num_seqs ${knees[i]} base_ms 20`));
   }
-  // The probes: doubling from 1 until a load fails, then bisection.
-  assert.deepEqual(sweep.points.map((p) => [...new Set(p.loads!.map((l) => l.load))]), [[1, 2, 4, 3], [1, 2, 4, 8, 6, 5]]);
+  // The probes: doubling from min (2) until a load fails, then bisection.
+  assert.deepEqual(sweep.points.map((p) => [...new Set(p.loads!.map((l) => l.load))]), [[2, 4, 3], [2, 4, 8, 6, 5]]);
   // A load whose first measurement met the SLA within 5 % of a limit was measured again.
   for (const p of sweep.points)
     for (const l of p.loads!) if (l.attempt === 1 && l.meets && l.near_limit) assert.ok(p.loads!.some((x) => x.load === l.load && x.attempt === 2), `point ${p.index} load ${l.load}`);
@@ -184,7 +184,7 @@ parameters:
 benchmark:
 ${BENCH}  output-tokens: 4
   concurrency: 1
-  requests: 30
+  requests: 24
 `);
   const out = tempDir();
   const ac = new AbortController();
