@@ -204,6 +204,9 @@ async function runPoint(o: SweepRunOptions, k: number, spec: PointSpec, pointDir
   };
   sweep.points.push(point);
   const cells: CellResult[] = plan.cells.map((workload) => ({ workload, loads: [], feasible_max: null, infeasible_min: null }));
+  // The point holds the cells' own arrays, so every save() shows the measurements made so far.
+  if (cells.length === 1) Object.assign(point, { loads: cells[0]!.loads, feasible_max: null, infeasible_min: null });
+  else point.cells = cells;
   const finish = () => {
     if (cells.length === 1) {
       point.loads = cells[0]!.loads;
