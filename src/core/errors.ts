@@ -28,8 +28,8 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [1, 'internal error: a bug in llmbench (please report it)'],
   [2, 'usage error: invalid options, arguments or input files; nothing was sent'],
   [3, 'target unreachable or setup failed (server down, model missing, engine failed to load)'],
-  [4, 'at least one whole scenario failed (every request failed, or its engine crashed); other scenarios were still run and saved'],
-  [5, 'a threshold was violated (--fail-if, --slo gate)'],
+  [4, 'at least one whole scenario failed (every request failed, or its engine crashed), or a sweep point failed (server_failed, failed); the others were still run and saved'],
+  [5, 'a threshold was violated (--fail-if, --slo gate), or no point of a sweep meets its SLA'],
   [130, 'interrupted (Ctrl-C or SIGTERM); everything completed so far was saved'],
 ];
 

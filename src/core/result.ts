@@ -26,6 +26,8 @@ export interface ScenarioSummary {
   requests_total: number;
   requests_ok: number;
   requests_failed: number;
+  /** requests_failed / requests_total; null when there were no requests. */
+  error_rate: number | null;
   duration_s: number | null;
   request_throughput: number | null;
   output_token_throughput: number | null;

@@ -126,6 +126,7 @@ export function summarizeScenario(all: readonly RequestRecord[], opts: Summarize
     requests_total: records.length,
     requests_ok: ok.length,
     requests_failed: records.length - ok.length,
+    error_rate: records.length ? (records.length - ok.length) / records.length : null,
     duration_s: dur,
     request_throughput: perSec(ok.length),
     output_token_throughput: outTput,

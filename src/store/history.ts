@@ -26,6 +26,8 @@ export interface HistoryRun {
   interrupted: boolean;
   tool_version: string | null;
   scenario_count: number;
+  /** The `llmbench sweep` that made this run (sweep.json sweep_id); null for a run of its own. */
+  sweep_id: string | null;
   /** Highest output tokens/s over the run's scenarios (null when none measured it); listRuns only. */
   max_output_token_throughput?: number | null;
 }
@@ -37,6 +39,8 @@ export interface HistoryFilter {
   /** ISO 8601 UTC bounds on started_at: since inclusive, until exclusive. */
   since?: string;
   until?: string;
+  /** Only the runs of this sweep (exact sweep_id). */
+  sweep?: string;
   limit?: number;
 }
 
@@ -77,14 +81,14 @@ function iso(s: string | null): string | null {
   return Number.isNaN(d.getTime()) ? s : d.toISOString();
 }
 
-export function insertRun(db: Database.Database, result: RunResult, runDir: string, now = new Date()): string {
+export function insertRun(db: Database.Database, result: RunResult, runDir: string, now = new Date(), sweepId: string | null = null): string {
   const id = result.run_id;
   db.transaction(() => {
     // Re-recording a run (same run_id) replaces it, scenarios included (ON DELETE CASCADE).
     db.prepare('DELETE FROM runs WHERE id = ?').run(id);
     db.prepare(
-      `INSERT INTO runs (id, started_at, finished_at, recorded_at, name, target_kind, target_url, model, config_hash, result_dir, interrupted, tool_version, scenario_count)
-       VALUES (@id, @started_at, @finished_at, @recorded_at, @name, @target_kind, @target_url, @model, @config_hash, @result_dir, @interrupted, @tool_version, @scenario_count)`,
+      `INSERT INTO runs (id, started_at, finished_at, recorded_at, name, target_kind, target_url, model, config_hash, result_dir, interrupted, tool_version, scenario_count, sweep_id)
+       VALUES (@id, @started_at, @finished_at, @recorded_at, @name, @target_kind, @target_url, @model, @config_hash, @result_dir, @interrupted, @tool_version, @scenario_count, @sweep_id)`,
     ).run({
       id,
       started_at: iso(result.started_at) ?? now.toISOString(),
@@ -99,6 +103,7 @@ export function insertRun(db: Database.Database, result: RunResult, runDir: stri
       interrupted: result.interrupted ? 1 : 0,
       tool_version: result.tool?.version ?? null,
       scenario_count: result.scenarios.length,
+      sweep_id: sweepId,
     });
     const ins = db.prepare('INSERT INTO scenarios (run_id, scenario_id, status, dims_json, summary_json, metrics_json) VALUES (?, ?, ?, ?, ?, ?)');
     for (const s of result.scenarios) ins.run(id, s.id, s.status, JSON.stringify(s.dims ?? {}), JSON.stringify(s.summary ?? {}), JSON.stringify(s.metrics ?? {}));
@@ -110,11 +115,11 @@ export function insertRun(db: Database.Database, result: RunResult, runDir: stri
  * Records a finished run. Never throws: a database that cannot be created, is locked past BUSY_TIMEOUT_MS or
  * is not a SQLite file comes back as a warning for the caller to print.
  */
-export function recordRun(opts: { dbPath: string }, result: RunResult, runDir: string): { ok: true; id: string } | { ok: false; warning: string } {
+export function recordRun(opts: { dbPath: string; sweepId?: string | null }, result: RunResult, runDir: string): { ok: true; id: string } | { ok: false; warning: string } {
   let db: Database.Database | undefined;
   try {
     db = openHistory(opts.dbPath);
-    return { ok: true, id: insertRun(db, result, runDir) };
+    return { ok: true, id: insertRun(db, result, runDir, new Date(), opts.sweepId ?? null) };
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' ? 'it is locked by another process' : code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' ? 'it is not a valid SQLite database (corrupt?)' : (e as Error).message;
@@ -139,6 +144,7 @@ export function listRuns(db: Database.Database, f: HistoryFilter = {}): HistoryR
   if (f.model) (where.push("model LIKE @model ESCAPE '\\'"), (params.model = like(f.model)));
   if (f.target) (where.push("(target_kind LIKE @target ESCAPE '\\' OR target_url LIKE @target ESCAPE '\\')"), (params.target = like(f.target)));
   if (f.name) (where.push("name LIKE @name ESCAPE '\\'"), (params.name = like(f.name)));
+  if (f.sweep) (where.push('sweep_id = @sweep'), (params.sweep = f.sweep));
   if (f.since) (where.push('started_at >= @since'), (params.since = f.since));
   if (f.until) (where.push('started_at < @until'), (params.until = f.until));
   const sql = `SELECT runs.*, (SELECT MAX(json_extract(summary_json, '$.output_token_throughput')) FROM scenarios WHERE run_id = runs.id) AS max_output_token_throughput FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC${f.limit ? ` LIMIT ${Math.max(1, Math.floor(f.limit))}` : ''}`;

@@ -42,6 +42,13 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (run_id, scenario_id)
       );`,
   },
+  {
+    version: 2,
+    description: 'runs made by `llmbench sweep` carry the sweep id (null for runs of their own)',
+    sql: `
+      ALTER TABLE runs ADD COLUMN sweep_id TEXT;
+      CREATE INDEX runs_sweep_id ON runs(sweep_id);`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

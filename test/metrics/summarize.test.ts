@@ -61,6 +61,7 @@ test('scenario summary: throughputs, pooled ITL, SLO_P90, lpct, goodput, concurr
   assert.equal(s.summary.requests_total, 3);
   assert.equal(s.summary.requests_ok, 2);
   assert.equal(s.summary.requests_failed, 1);
+  assert.equal(s.summary.error_rate, 1 / 3);
   assert.equal(s.summary.duration_s, 0.2);
   assert.equal(s.summary.request_throughput, 10);
   assert.equal(s.summary.output_token_throughput, 35);

@@ -66,6 +66,7 @@ test('vLLM bench serve JSON maps onto llmbench metric names', () => {
     requests_total: 100,
     requests_ok: 98,
     requests_failed: 2,
+    error_rate: 0.02,
     duration_s: 20,
     request_throughput: 4.9,
     output_token_throughput: 627.2,

@@ -7,6 +7,7 @@ export function emptySummary(): ScenarioSummary {
     requests_total: 0,
     requests_ok: 0,
     requests_failed: 0,
+    error_rate: null,
     duration_s: null,
     request_throughput: null,
     output_token_throughput: null,

@@ -40,6 +40,7 @@ export function importVllm(raw: Record<string, unknown>, file: string, label: st
   if (num(raw.completed) === null) unmeasured.push('requests_total', 'requests_ok', 'requests_failed');
   else summary.requests_total = num(raw.completed)! + (num(raw.failed) ?? 0);
   if (num(raw.failed) === null && !unmeasured.length) unmeasured.push('requests_failed');
+  if (num(raw.failed) !== null && summary.requests_total > 0) summary.error_rate = num(raw.failed)! / summary.requests_total;
   const inTok = num(raw.total_input_tokens);
   const dur = num(raw.duration);
   if (inTok !== null && dur) summary.input_token_throughput = inTok / dur;
