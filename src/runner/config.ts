@@ -139,6 +139,7 @@ export interface OutputConfig {
 export const RUN_DEFAULTS = {
   timeoutMs: 600_000,
   serverKind: 'auto',
+  insecure: false,
   cacheReset: true,
   sampleIntervalMs: 1000,
   telemetry: 'auto',

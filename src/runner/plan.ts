@@ -154,7 +154,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
   let resetWarned = false;
   const openServer = async (tv: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget> => {
     const s = config.server ?? {};
-    const tls = { caCert: s.caCert ?? undefined, clientCert: s.clientCert ?? undefined, clientKey: s.clientKey ?? undefined, insecure: s.insecure ?? false };
+    const tls = { caCert: s.caCert ?? undefined, clientCert: s.clientCert ?? undefined, clientKey: s.clientKey ?? undefined, insecure: s.insecure ?? RUN_DEFAULTS.insecure };
     const [{ openServerTarget }, { openScenarioMonitors }] = await Promise.all([import('../targets/index.js'), import('../monitors/create.js')]);
     const t = await openServerTarget({
       url: target!,
