@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { type CommandDef } from '../command.js';
 import { type OptionDef } from '../option.js';
 import { DB_OPTION, FORMAT_OPTIONS, resolveFormat } from '../options/report.js';
-import { loadRunRef } from '../run-refs.js';
 import { resolveDbPath } from '../../store/paths.js';
 import { reportTables } from '../../reports/report-tables.js';
 import { renderTable } from '../../reports/table.js';
@@ -37,6 +36,8 @@ export const reportCommand: CommandDef = {
   async run(args, io) {
     const v = args.values;
     const dbPath = resolveDbPath(v.db, io.env, io.cwd);
+    // Run references may need the history database (a native addon): loaded only when report runs.
+    const { loadRunRef } = await import('../run-refs.js');
     const runs = args.positionals.map((ref) => loadRunRef(ref, io.cwd, dbPath));
     for (const r of runs) {
       if (r.skippedLines) io.stderr(`llmbench report: ${r.dir}/requests.jsonl: skipped ${r.skippedLines} malformed line(s)\n`);
