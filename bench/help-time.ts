@@ -17,12 +17,18 @@ const runs = Number(argv[argv.indexOf('--runs') + 1]) || 15;
 const other = argv.includes('--other') ? resolve(argv[argv.indexOf('--other') + 1]!) : null;
 const here = resolve(import.meta.dirname, '..');
 
-function time(args: string[], cwd: string): number {
+// CPU time (user + system, from GNU time) barely moves with machine load, unlike wall time: both are reported.
+const gnuTime = existsSync('/usr/bin/time');
+
+function time(args: string[], cwd: string): { wall: number; cpu: number | null } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = performance.now() - t0;
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} in ${cwd}: exit ${r.status}: ${r.stderr}`);
-  return ms;
+  const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : null };
 }
 
 const variants: Array<[string, string[], string]> = [['node -e 0', ['-e', '0'], here]];
@@ -33,9 +39,12 @@ for (const [label, root] of [['this checkout', here], ...(other ? [['other', oth
   variants.push([`${label}: tsx --help`, ['--import', 'tsx', join(root, 'src', 'cli', 'bin.ts'), '--help'], root]);
 }
 
-const samples = new Map<string, number[]>(variants.map(([l]) => [l, []]));
+const samples = new Map<string, Array<{ wall: number; cpu: number | null }>>(variants.map(([l]) => [l, []]));
 for (let i = 0; i < runs; i++) for (const [label, args, cwd] of variants) samples.get(label)!.push(time(args, cwd));
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [label, xs] of samples) {
-  xs.sort((a, b) => a - b);
-  console.log(`${label.padEnd(32)} min ${xs[0]!.toFixed(0).padStart(5)} ms   median ${xs[Math.floor(xs.length / 2)]!.toFixed(0).padStart(5)} ms   (n=${xs.length})`);
+  const wall = xs.map((x) => x.wall);
+  const cpu = xs.map((x) => x.cpu).filter((x): x is number => x !== null);
+  const cpuText = cpu.length ? `   CPU median ${median(cpu).toFixed(0).padStart(5)} ms` : '';
+  console.log(`${label.padEnd(32)} wall min ${Math.min(...wall).toFixed(0).padStart(5)} ms   median ${median(wall).toFixed(0).padStart(5)} ms${cpuText}   (n=${xs.length})`);
 }
