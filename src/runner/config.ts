@@ -188,6 +188,7 @@ export function runConfigProblems(c: RunConfig): Problem[] {
       p.push({ where: '--target', message: `'${target}' is not an http(s) URL`, hint: 'e.g. http://127.0.0.1:8000' });
     }
   }
+  if (c.api !== undefined && c.api !== null && !['chat', 'completions', 'native'].includes(c.api)) p.push({ where: '--api', message: `'${String(c.api)}' is not one of chat, completions, native` });
   if (target && (c.models?.length ?? 0) > 1) p.push({ where: '--model', message: 'a server run takes one model', hint: 'run once per model, then llmbench compare' });
   if (target) {
     for (const [k, flag] of ENGINE_FLAGS) {
