@@ -49,8 +49,10 @@ export async function runRunCommand(args: ParsedArgs, io: CliIO): Promise<number
   for (const n of monitorNotices(result)) io.stderr(`note: ${n}\n`);
   if (outcome.dir) {
     // Charts and the history database are loaded only here, after the results are safe on disk.
+    const label = 'writing the report';
+    progress.step(label, 'start');
     const { afterRun } = await import('../after-run.js');
-    const after = await afterRun(args.values, io.env, io.cwd, outcome.dir, result, outcome.records);
+    const after = await afterRun(args.values, io.env, io.cwd, outcome.dir, result, outcome.records).finally(() => progress.step(label, 'end'));
     for (const w of after.warnings) io.stderr(`warning: ${w}\n`);
     if (after.files.length) io.stderr(`report: ${after.files[after.files.length - 1]}\n`);
     if (after.historyId) io.stderr(`history id: ${after.historyId}\n`);
