@@ -18,7 +18,7 @@ export {
   type OutputConfig,
   type LengthInput,
 } from './runner/config.js';
-export { runConfigFromArgv } from './cli/run-config.js';
+export { runConfigFromArgv, flagsToArgv } from './cli/run-config.js';
 export { LlmbenchError, UsageError, SetupError, EXIT_CODES, type ExitCode, type Problem } from './core/errors.js';
 export { type RunResult, type ScenarioResult, type Distribution, type Warning } from './core/result.js';
 export { type RequestRecord } from './core/record.js';

@@ -120,3 +120,22 @@ export function runConfigFromArgv(argv: readonly string[], env: NodeJS.ProcessEn
   if (problems.length) throw new UsageError(problems);
   return r.config;
 }
+
+/**
+ * `{ 'input-tokens': [128, 1024], concurrency: 8, report: false }` (run's long option names, as a sweep plan
+ * writes them) → `['--input-tokens', '128,1024', '--concurrency', '8', '--no-report']`, for runConfigFromArgv.
+ * Lists join with commas, except repeatable flags (--header), which repeat.
+ */
+export function flagsToArgv(flags: Readonly<Record<string, unknown>>): string[] {
+  const argv: string[] = [];
+  for (const [name, value] of Object.entries(flags)) {
+    const def = RUN_OPTIONS.find((o) => o.name === name || o.aliases?.includes(name));
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'boolean') argv.push(value ? `--${name}` : `--no-${name}`);
+    else if (Array.isArray(value) && def?.repeatable) for (const v of value) argv.push(`--${name}`, String(v));
+    else if (Array.isArray(value)) argv.push(`--${name}`, value.map(String).join(','));
+    else if (typeof value === 'object') argv.push(`--${name}`, JSON.stringify(value));
+    else argv.push(`--${name}`, String(value));
+  }
+  return argv;
+}

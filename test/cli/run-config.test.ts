@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runConfigFromArgv } from '../../src/cli/run-config.js';
+import { flagsToArgv, runConfigFromArgv } from '../../src/cli/run-config.js';
 import { RUN_OPTIONS } from '../../src/cli/commands/run.js';
 import { camelKey } from '../../src/cli/option.js';
 import { RUN_DEFAULTS, recordedConfig, runConfigProblems } from '../../src/runner/config.js';
@@ -107,4 +107,17 @@ test('every problem at once, naming the run flag, whether the config came from f
   );
   // runBenchmark refuses the same config before opening anything: a UsageError, exit code 2.
   await assert.rejects(runBenchmark({ target: 'http://127.0.0.1:9', load: { concurrency: [0] } }), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && /--concurrency: 0 is not a whole number ≥ 1/.test(e.message));
+});
+
+test('flagsToArgv: a sweep point written in run\'s long option names becomes run arguments', () => {
+  const flags = { target: 'http://h:1', 'input-tokens': [128, '100-300'], concurrency: 8, header: ['A: 1', 'B: 2'], 'extra-body': { top_k: 1 }, 'cache-reset': false, batch: true, name: null };
+  assert.deepEqual(flagsToArgv(flags), ['--target', 'http://h:1', '--input-tokens', '128,100-300', '--concurrency', '8', '--header', 'A: 1', '--header', 'B: 2', '--extra-body', '{"top_k":1}', '--no-cache-reset', '--batch']);
+  assert.deepEqual(runConfigFromArgv(flagsToArgv({ ...flags, batch: false })), {
+    target: 'http://h:1',
+    headers: { a: '1', b: '2' },
+    extraBody: { top_k: 1 },
+    server: { cacheReset: false },
+    workload: { inputTokens: [{ min: 128, max: 128 }, { min: 100, max: 300 }] },
+    load: { concurrency: [8], batch: false },
+  });
 });
