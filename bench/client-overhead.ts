@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { createServerTarget } from '../src/targets/servers.js';
-import { runBenchmark, type RunPlan } from '../src/runner/run.js';
+import { runPlan, type RunPlan } from '../src/runner/run.js';
 import { SyntheticWorkload } from '../src/workloads/synthetic.js';
 import { distribution } from '../src/metrics/stats.js';
 import { type RequestRecord } from '../src/core/record.js';
@@ -57,7 +57,7 @@ async function runLoad(url: string, concurrency: number, requests: number, outpu
   };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const res = await runBenchmark(plan, { signal: new AbortController().signal, log: () => undefined });
+  const res = await runPlan(plan, { signal: new AbortController().signal, log: () => undefined });
   const wallS = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(cpu0);
   rmSync(out, { recursive: true, force: true });

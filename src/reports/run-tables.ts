@@ -54,7 +54,23 @@ function stat(s: ScenarioResult, metric: string, k: 'p50' | 'p90'): number | nul
   return s.metrics[metric]?.[k] ?? null;
 }
 
-/** One row per scenario. Quality columns appear only when some scenario measured them. */
+/** Memory columns of the summary (embedded engine: ScenarioResult.memory), in MiB as the engine reports bytes. */
+const MEMORY_COLUMNS: ReadonlyArray<readonly [key: string, title: string]> = [
+  ['peak_rss_bytes', 'peak RSS (MiB)'],
+  ['model_bytes', 'model (MiB)'],
+  ['kv_cache_bytes', 'KV cache (MiB)'],
+  ['engine_vram_bytes', 'VRAM (MiB)'],
+];
+
+function memoryMiB(s: ScenarioResult, key: string): number | null {
+  const v = num((s.memory as Record<string, unknown> | null | undefined)?.[key]);
+  return v === null ? null : v / 2 ** 20;
+}
+
+/**
+ * One row per scenario. Quality columns appear only when some scenario measured them, memory columns only when
+ * some scenario measured memory (the embedded engine: seed 000 reads latency, tokens/s and memory side by side).
+ */
 export function summaryTable(r: RunResult): Table {
   const hasAcc = r.scenarios.some((s) => num(s.summary.accuracy) !== null);
   const hasPpl = r.scenarios.some((s) => num(s.summary.perplexity) !== null);
@@ -74,6 +90,8 @@ export function summaryTable(r: RunResult): Table {
   ];
   if (hasAcc) columns.push({ key: 'accuracy', title: 'accuracy', align: 'right', decimals: 4 }, { key: 'accuracy_ci95', title: 'accuracy 95% CI', align: 'right' });
   if (hasPpl) columns.push({ key: 'perplexity', title: 'perplexity', align: 'right', decimals: 4 });
+  const memCols = MEMORY_COLUMNS.filter(([k]) => r.scenarios.some((s) => memoryMiB(s, k) !== null));
+  for (const [k, title] of memCols) columns.push({ key: k.replace(/_bytes$/, '_mib'), title, align: 'right', decimals: 1 });
   const rows = r.scenarios.map((s) => {
     const row: Record<string, Cell> = {
       scenario: s.id,
@@ -95,6 +113,7 @@ export function summaryTable(r: RunResult): Table {
       row.accuracy_ci95 = Array.isArray(ci) ? `${ci[0].toFixed(4)}–${ci[1].toFixed(4)}` : null;
     }
     if (hasPpl) row.perplexity = num(s.summary.perplexity);
+    for (const [k] of memCols) row[k.replace(/_bytes$/, '_mib')] = memoryMiB(s, k);
     return row;
   });
   const name = r.name ? `${r.name} ` : '';

@@ -45,6 +45,8 @@ export interface ExecContext {
   graceMs: number;
   onRecord(rec: RequestRecord): void;
   onProgress?(p: { repeat: number; done: number; failed: number; total: number | null; elapsedMs: number; durationMs: number | null }): void;
+  /** Prompts built ahead of the measured phase (after each one), so a slow preparation can show progress. */
+  onPrepare?(p: { repeat: number; prepared: number; total: number; elapsedMs: number }): void;
 }
 
 export interface ScenarioRun {
@@ -120,7 +122,13 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       }
       if (interrupted) break;
       const pre: PromptItem[] = [];
-      if (plan.requests !== null) for (let i = 0; i < plan.requests && !interrupted; i++) pre.push(await plan.workload.item(repeat, i));
+      if (plan.requests !== null) {
+        const t0 = performance.now();
+        for (let i = 0; i < plan.requests && !interrupted; i++) {
+          pre.push(await plan.workload.item(repeat, i));
+          ctx.onPrepare?.({ repeat, prepared: i + 1, total: plan.requests, elapsedMs: performance.now() - t0 });
+        }
+      }
       if (interrupted) break;
       const getItem = (i: number) => (i < pre.length ? Promise.resolve(pre[i]!) : plan.workload.item(repeat, i));
 

@@ -68,7 +68,21 @@ export interface RunHooks {
   signal: AbortSignal;
   log(line: string): void;
   progress?(p: { scenario: string; index: number; count: number; repeat: number; repeats: number; done: number; failed: number; total: number | null; elapsedMs: number; durationMs: number | null }): void;
+  /** Prompts being built before a scenario's requests are sent (exact-length prompts take a while). */
+  preparing?(p: { scenario: string; index: number; count: number; repeat: number; repeats: number; prepared: number; total: number; elapsedMs: number }): void;
   progressDone?(): void;
+  /** A step that may take a while (opening a target, preparing a workload) starts, then ends. */
+  step?(label: string, phase: 'start' | 'end'): void;
+}
+
+/** Runs `f` as a named step (RunHooks.step), ending it however `f` ends. */
+async function step<T>(hooks: RunHooks, label: string, f: () => Promise<T>): Promise<T> {
+  hooks.step?.(label, 'start');
+  try {
+    return await f();
+  } finally {
+    hooks.step?.(label, 'end');
+  }
 }
 
 export interface RunOutcome {
@@ -108,7 +122,8 @@ function emptyScenario(spec: ScenarioSpec<TargetVariantValue, WorkloadVariantVal
   return { id: spec.id, dims: spec.dims, workload: {}, load: { ...spec.load, description: describeLoad(spec.load) }, target: null, status, error, ...s, warnings: [] };
 }
 
-export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunOutcome> {
+/** Executes a plan (./plan.ts builds one from a RunConfig; ./benchmark.ts runBenchmark does both). */
+export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcome> {
   const clock = new RunClock();
   const started = new Date();
   const matrix = buildMatrix(plan.targets, plan.workloads, plan.loads);
@@ -144,7 +159,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
       const maxConc = Math.max(...specs.map((s) => loadConcurrency(s.load, plan.requests ?? defaultRequests(s.load, s.workload.value.defaultRequests))));
       let opened: OpenedTarget;
       try {
-        opened = await plan.openTarget(variant.value, maxConc, clock);
+        opened = await step(hooks, `opening ${describeVariant(variant)}`, () => plan.openTarget(variant.value, maxConc, clock));
       } catch (e) {
         // The first target failing means nothing can run: a setup error (exit 3) before any folder is made.
         if (!out && byTarget.size === 1) throw e;
@@ -174,7 +189,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
           const workload = spec.workload.value.make(spec.id);
           const requests = plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
           hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
-          await workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) });
+          await step(hooks, `preparing the ${spec.id} workload`, () => workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) }));
           if (opened.resetCache) await opened.resetCache().catch(() => false);
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();
@@ -190,6 +205,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
               graceMs: 3000,
               onRecord: (r) => out!.appendRecord(r),
               onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
+              onPrepare: (p) => hooks.preparing?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
             },
           );
           hooks.progressDone?.();
@@ -243,6 +259,14 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks): Promise<RunO
     }
   }
   return { result, dir: out?.dir ?? '', records: allRecords, failedScenarios: failed };
+}
+
+/** "the embedded engine (model x.gguf, threads 2)" or "the server": what is being opened, for progress. */
+function describeVariant(v: Variant<TargetVariantValue>): string {
+  const dims = Object.entries(v.dims).map(([k, x]) => `${k} ${String(x)}`);
+  const model = v.value.model && !('model' in v.dims) ? [`model ${v.value.model}`] : [];
+  const all = [...model, ...dims];
+  return `the target${all.length ? ` (${all.join(', ')})` : ''}`;
 }
 
 /** One request with 1 output token, for prompt-size calibration; returns usage.prompt_tokens or null. */

@@ -55,7 +55,14 @@ function canonical(v: unknown): string {
 
 /** Hash of the run configuration without its `name` label, so renamed reruns of one setup share a hash. */
 export function configHash(config: Record<string, unknown>): string {
+  // The label is `output.name` in a RunConfig (src/runner/config.ts), top-level `name` in older results.
   const { name: _name, ...rest } = config;
+  const output = rest.output;
+  if (output && typeof output === 'object' && !Array.isArray(output) && 'name' in output) {
+    const { name: _label, ...o } = output as Record<string, unknown>;
+    if (Object.keys(o).length) rest.output = o;
+    else delete rest.output;
+  }
   return createHash('sha256').update(canonical(rest)).digest('hex').slice(0, 16);
 }
 

@@ -4,8 +4,10 @@
  *
  * Method, per prompt: draw salted words (the salt differs per scenario, repeat and request so a prefix cache
  * cannot flatter the numbers, unless --shared-prefix asks for a shared start), tokenize, cut the ids at the
- * target, decode, and re-tokenize to verify; where the tokenizer cannot decode, binary-search the word count and
- * pad with one-token words. For the chat API the target counts what the model sees, template included: the
+ * target, decode, and re-tokenize to verify ("decode"). Where the tokenizer can only count (a server with
+ * /tokenize but no working /detokenize), the text is resized instead: binary-search the word count, then pad or
+ * trim one word at a time, re-counting each time ("recount"); the result is exact all the same. results.json
+ * says which (scenario.workload.length_method). For the chat API the target counts what the model sees, template included: the
  * template's overhead is measured once with the tokenizer's chat counting and subtracted from the content
  * length; where it can't be measured the record says so (input_tokens then comes from the server's usage).
  */
@@ -41,8 +43,25 @@ export interface SyntheticOptions {
   scenarioKey: string;
 }
 
-/** Builds text of exactly `n` tokens under `tok`, starting with `start` words. Returns null if it can't converge. */
-export async function exactText(tok: Tokenizer, n: number, words: () => string, start = ''): Promise<string | null> {
+/**
+ * How exact-length prompts are built: "decode" cuts token ids and decodes them; "recount" resizes the text and
+ * re-counts (the tokenizer cannot decode). Without a tokenizer, lengths are approximate: "calibrated" from the
+ * server's usage.prompt_tokens, else "estimated" at ~1.3 tokens per word.
+ */
+export type LengthMethod = 'decode' | 'recount' | 'calibrated' | 'estimated';
+
+/** Whether decoding is used; a tokenizer whose decode fails once is only counted with from then on. */
+export interface DecodeState {
+  decode: boolean;
+  /** Why decoding was given up (the first error), or null. */
+  failure: string | null;
+}
+
+/**
+ * Builds text of exactly `n` tokens under `tok`, starting with `start` words. Returns null if it can't converge.
+ * `state` (shared across calls) records a failed decode so the next prompts go straight to re-counting.
+ */
+export async function exactText(tok: Tokenizer, n: number, words: () => string, start = '', state: DecodeState = { decode: Boolean(tok.decode), failure: null }): Promise<string | null> {
   if (n <= 0) return '';
   let text = start;
   // Grow the candidate until it has at least n tokens.
@@ -55,18 +74,26 @@ export async function exactText(tok: Tokenizer, n: number, words: () => string, 
     text = text ? `${text} ${add.join(' ')}` : add.join(' ');
     ids = await tok.encode(text);
   }
-  if (tok.decode) {
+  if (tok.decode && state.decode) {
     // Cut at n tokens, decode, verify; decoding can merge or split at the cut, so nudge and retry.
     let cut = n;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const candidate = await tok.decode(ids.slice(0, cut));
+      let candidate: string;
+      try {
+        candidate = await tok.decode(ids.slice(0, cut));
+      } catch (e) {
+        // A server may tokenize but not detokenize (404, or a 200 that is not JSON): count-only from here on.
+        state.decode = false;
+        state.failure = (e as Error).message;
+        break;
+      }
       const m = (await tok.encode(candidate)).length;
       if (m === n) return candidate;
       cut += n - m;
       if (cut <= 0 || cut > ids.length) break;
     }
   }
-  // Fallback: the longest word prefix with ≤ n tokens, then one-token pads.
+  // Re-counting: the longest word prefix with ≤ n tokens, then one-token pads (or trims), each verified.
   const parts = text.split(' ');
   let lo = 0;
   let hi = parts.length;
@@ -98,6 +125,7 @@ export class SyntheticWorkload implements Workload {
   private prefixText = '';
   /** Without a tokenizer: tokens per word and fixed overhead measured from the server's usage.prompt_tokens. */
   private calibration: { perWord: number; overhead: number } | null = null;
+  private decodeState: DecodeState = { decode: false, failure: null };
 
   constructor(private readonly o: SyntheticOptions) {}
 
@@ -109,8 +137,16 @@ export class SyntheticWorkload implements Workload {
       shared_prefix_tokens: this.o.sharedPrefix,
       tokenizer: this.ctx?.tokenizer?.description ?? null,
       template_overhead_tokens: this.overhead,
-      note: this.overheadNote,
+      length_method: this.lengthMethod(),
+      note: [this.overheadNote, this.decodeState.failure ? `the tokenizer could not decode (${this.decodeState.failure}): exact-length prompts were built by resizing text and re-counting` : null].filter(Boolean).join('; ') || null,
     };
+  }
+
+  private lengthMethod(): LengthMethod | null {
+    const tok = this.ctx?.tokenizer;
+    if (!this.ctx) return null;
+    if (!tok) return this.calibration ? 'calibrated' : 'estimated';
+    return this.decodeState.decode ? 'decode' : 'recount';
   }
 
   size(): number | null {
@@ -120,6 +156,7 @@ export class SyntheticWorkload implements Workload {
   async prepare(ctx: WorkloadContext): Promise<void> {
     this.ctx = ctx;
     const tok = ctx.tokenizer;
+    this.decodeState = { decode: Boolean(tok?.decode), failure: null };
     if (!tok) {
       this.calibration = ctx.probe ? await this.calibrate(ctx) : null;
       this.overheadNote = this.calibration
@@ -151,7 +188,7 @@ export class SyntheticWorkload implements Workload {
     }
     if (this.o.sharedPrefix > 0) {
       const rng = new Rng(0x5eed);
-      this.prefixText = (await exactText(tok, this.o.sharedPrefix, () => WORDS[rng.int(0, WORDS.length - 1)]!)) ?? '';
+      this.prefixText = (await exactText(tok, this.o.sharedPrefix, () => WORDS[rng.int(0, WORDS.length - 1)]!, '', this.decodeState)) ?? '';
     }
     if (this.o.input.min - (this.overhead ?? 0) - this.o.sharedPrefix < 1) {
       throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone takes ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
@@ -200,7 +237,7 @@ export class SyntheticWorkload implements Workload {
       // The content's own count can change inside the template (a word after "user\n" may tokenize without its
       // leading-space piece), so the whole prompt is counted again and the content resized until it is exact.
       for (let attempt = 0; attempt < 4; attempt++) {
-        const body = await exactText(tok, contentTokens, word, salt);
+        const body = await exactText(tok, contentTokens, word, salt, this.decodeState);
         if (body === null) throw new UsageError([{ where: '--input-tokens', message: `could not build a prompt of exactly ${target} tokens with ${tok.description}` }]);
         content = this.prefixText ? await fixJoin(tok, `${this.prefixText} ${body}`, this.o.sharedPrefix + contentTokens) : body;
         const whole = await this.countWhole(content);

@@ -36,7 +36,7 @@ test('scenario table: a metric that was not measured is n/a with n = 0, never 0'
   assert.equal(out[11], 'SLO_P90 decode: n/a   lpct: 2.75 ms');
 });
 
-test('summary table: one row per scenario; quality columns only when measured', () => {
+test('summary table: one row per scenario; quality and memory columns only when measured', () => {
   const a = summaryTable(loadFixture('a').result);
   assert.equal(
     renderCsv(a),
@@ -45,10 +45,14 @@ test('summary table: one row per scenario; quality columns only when measured', 
       'in8_out4_c4,2,1,29.19708,116.788321,350.364964,24,27.2,13,13.4,63,\n',
   );
   const b = summaryTable(loadFixture('b').result);
-  assert.deepEqual(b.columns.slice(-3).map((c) => c.key), ['accuracy', 'accuracy_ci95', 'perplexity']);
+  // Run b is the embedded engine: its measured memory (results.json scenario.memory, bytes) shows in MiB; VRAM was
+  // not measured in any scenario, so it has no column. Run a (a server) has no memory columns at all.
+  assert.deepEqual(b.columns.slice(-6).map((c) => c.key), ['accuracy', 'accuracy_ci95', 'perplexity', 'peak_rss_mib', 'model_mib', 'kv_cache_mib']);
+  assert.deepEqual(b.columns.slice(-3).map((c) => c.title), ['peak RSS (MiB)', 'model (MiB)', 'KV cache (MiB)']);
+  assert.equal(renderCsv(b).split('\n')[1]!.split(',').slice(-3).join(','), '512,1.06640625,64');
   assert.equal(b.title, 'summary faster (20261123-110000-bbbb · stories260K)');
   assert.equal(
     renderTerminal(b).split('\n')[4],
-    'in8_out4_c4   3       0  42.86     171.43       514.29             26          32.40             11          11.80            59              n/a    0.5000    0.3000–0.7000     12.5000',
+    'in8_out4_c4   3       0  42.86     171.43       514.29             26          32.40             11          11.80            59              n/a    0.5000    0.3000–0.7000     12.5000             512          1.1              64',
   );
 });

@@ -62,6 +62,10 @@ test('records runs with scenarios, lists and filters them, finds by id prefix', 
 test('config hash ignores the name label and key order', () => {
   assert.equal(configHash({ a: 1, b: [1, { y: 2, x: 1 }], name: 'one' }), configHash({ b: [1, { x: 1, y: 2 }], a: 1, name: 'two' }));
   assert.notEqual(configHash({ a: 1 }), configHash({ a: 2 }));
+  // A RunConfig keeps the label in output.name.
+  assert.equal(configHash({ target: 'http://h', output: { name: 'one', out: 'r' } }), configHash({ target: 'http://h', output: { out: 'r', name: 'two' } }));
+  assert.equal(configHash({ target: 'http://h', output: { name: 'one' } }), configHash({ target: 'http://h' }));
+  assert.notEqual(configHash({ output: { out: 'a' } }), configHash({ output: { out: 'b' } }));
 });
 
 test('a corrupt database file is a warning, never an exception, and is left untouched', () => {

@@ -1,7 +1,6 @@
 import { type CommandDef } from '../command.js';
 import { type OptionDef } from '../option.js';
 import { DB_OPTION, FORMAT_OPTIONS, resolveFormat } from '../options/report.js';
-import { resolveRunRef } from '../run-refs.js';
 import { resolveDbPath } from '../../store/paths.js';
 import { ThresholdError, UsageError } from '../../core/errors.js';
 import { loadCompareInput, type CompareInput } from '../../reports/import/index.js';
@@ -48,6 +47,8 @@ export const compareCommand: CommandDef = {
     if (args.positionals.length < 2) throw new UsageError([{ where: '<run>', message: 'compare needs at least two runs', hint: 'llmbench compare BASELINE CANDIDATE [...]' }]);
     const thresholds = Array.isArray(v.failIf) ? parseFailIf(v.failIf as string[]) : [];
     const dbPath = resolveDbPath(v.db, io.env, io.cwd);
+    // Run references may need the history database (a native addon): loaded only when compare runs.
+    const { resolveRunRef } = await import('../run-refs.js');
     const sides = labelled(args.positionals.map((ref) => loadCompareInput(ref, resolveRunRef(ref, io.cwd, dbPath))));
     let bi = 0;
     if (typeof v.baseline === 'string') {

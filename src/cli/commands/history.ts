@@ -3,7 +3,7 @@ import { type CommandDef } from '../command.js';
 import { intAtLeast, OptionValueError, type OptionDef } from '../option.js';
 import { DB_OPTION, FORMAT_OPTIONS, resolveFormat } from '../options/report.js';
 import { resolveDbPath } from '../../store/paths.js';
-import { listRuns, openHistory, type HistoryRun } from '../../store/history.js';
+import { type HistoryRun } from '../../store/history.js';
 import { SetupError } from '../../core/errors.js';
 import { renderTable, type Table } from '../../reports/table.js';
 
@@ -76,6 +76,8 @@ export const historyCommand: CommandDef = {
       io.stdout(renderTable(historyTable([]), format));
       return 0;
     }
+    // The database (a native addon) is loaded only when history runs, so `--help` does not pay for it.
+    const { openHistory, listRuns } = await import('../../store/history.js');
     let db;
     try {
       db = openHistory(dbPath, { readonly: true });

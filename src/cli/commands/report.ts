@@ -4,9 +4,7 @@ import { join, resolve } from 'node:path';
 import { type CommandDef } from '../command.js';
 import { type OptionDef } from '../option.js';
 import { DB_OPTION, FORMAT_OPTIONS, resolveFormat } from '../options/report.js';
-import { loadRunRef } from '../run-refs.js';
 import { resolveDbPath } from '../../store/paths.js';
-import { writeReport } from '../../reports/write.js';
 import { reportTables } from '../../reports/report-tables.js';
 import { renderTable } from '../../reports/table.js';
 
@@ -38,6 +36,8 @@ export const reportCommand: CommandDef = {
   async run(args, io) {
     const v = args.values;
     const dbPath = resolveDbPath(v.db, io.env, io.cwd);
+    // Run references may need the history database (a native addon): loaded only when report runs.
+    const { loadRunRef } = await import('../run-refs.js');
     const runs = args.positionals.map((ref) => loadRunRef(ref, io.cwd, dbPath));
     for (const r of runs) {
       if (r.skippedLines) io.stderr(`llmbench report: ${r.dir}/requests.jsonl: skipped ${r.skippedLines} malformed line(s)\n`);
@@ -52,6 +52,8 @@ export const reportCommand: CommandDef = {
     io.stdout(reportTables(runs.map((r) => r.result), format).map((t) => renderTable(t, format)).join(format === 'table' || format === 'md' ? '\n' : ''));
     if (v.charts !== false) {
       const out = typeof v.out === 'string' ? resolve(io.cwd, v.out) : runs.length === 1 ? runs[0]!.dir : resolve(io.cwd, 'llmbench-report');
+      // Charts (vega, resvg) are loaded only when charts are written.
+      const { writeReport } = await import('../../reports/write.js');
       const files = await writeReport(out, runs);
       io.stderr(`llmbench report: wrote ${files.length} file${files.length === 1 ? '' : 's'} in ${out} (open ${files[files.length - 1]})\n`);
     }

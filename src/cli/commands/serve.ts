@@ -5,8 +5,6 @@ import { UsageError, type Problem } from '../../core/errors.js';
 import { ENGINE_OPTIONS, flashAttentionSetting } from '../options/engine.js';
 import { type CpuSetting } from '../../engine/llama/affinity.js';
 import { SERVE_OPTIONS } from '../options/serve.js';
-import { startServe } from '../../engine/serve/server.js';
-import { isRemoteModelRef } from '../../engine/llama/model-ref.js';
 import { type KvCacheType } from '../../engine/llama/protocol.js';
 
 /** Engine list options take exactly one value here: a server runs one configuration. */
@@ -27,6 +25,8 @@ export const serveCommand: CommandDef = {
   options: [...SERVE_OPTIONS, ...ENGINE_OPTIONS],
   examples: ['llmbench serve --model model.gguf --port 8080 --parallel 4', 'llmbench serve -m stories260K.gguf --port 0 --threads 1'],
   async run(args, io) {
+    // The engine (node-llama-cpp) is loaded only when serve runs, so `--help` does not pay for it.
+    const { isRemoteModelRef } = await import('../../engine/llama/model-ref.js');
     const v = args.values;
     const problems: Problem[] = [];
     const model = v.model as string | undefined;
@@ -38,6 +38,7 @@ export const serveCommand: CommandDef = {
     const gpuLayers = single(v, 'gpuLayers', '--gpu-layers', problems) as number | undefined;
     const kvCacheType = (single(v, 'kvCacheType', '--kv-cache-type', problems) ?? 'f16') as KvCacheType;
     if (problems.length) throw new UsageError(problems);
+    const { startServe } = await import('../../engine/serve/server.js');
     const handle = await startServe({
       modelPath: isRemoteModelRef(model!) ? model! : resolve(io.cwd, model!),
       host: v.host as string,

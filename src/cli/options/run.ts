@@ -1,6 +1,7 @@
 /** Options of `llmbench run` that the core owns: target, workload, load, output. */
 import { intAtLeast, type OptionDef, OptionValueError, parseJsonObject, parseNumber } from '../option.js';
 import { parseLength } from '../../workloads/synthetic.js';
+import { RUN_DEFAULTS } from '../../runner/config.js';
 
 const T = 'Target';
 const W = 'Workload';
@@ -33,14 +34,14 @@ export const TARGET_OPTIONS: OptionDef[] = [
   { name: 'temperature', kind: 'number', placeholder: 'T', group: T, description: 'sampling temperature', defaultText: 'the server default' },
   { name: 'extra-body', kind: 'string', placeholder: 'JSON', group: T, description: 'JSON object merged into every request body', parse: parseJsonObject },
   { name: 'tokenizer', kind: 'string', placeholder: 'PATH', group: T, description: 'local tokenizer (tokenizer.json or .gguf) for exact prompt lengths when the server has no tokenize endpoint' },
-  { name: 'timeout', kind: 'duration', default: 600_000, defaultText: '10m', placeholder: 'DURATION', group: T, description: 'per-request limit: a request with no response or a stalled stream past it fails as a timeout' },
+  { name: 'timeout', kind: 'duration', default: RUN_DEFAULTS.timeoutMs, defaultText: '10m', placeholder: 'DURATION', group: T, description: 'per-request limit: a request with no response or a stalled stream past it fails as a timeout' },
 ];
 
 export const WORKLOAD_OPTIONS: OptionDef[] = [
-  { name: 'input-tokens', kind: 'list', placeholder: 'A,B,...', group: W, parse: length, description: 'synthetic prompts of exactly this many tokens (the model sees, template included); a range 100-300 draws per request', defaultText: '128' },
-  { name: 'output-tokens', kind: 'list', placeholder: 'C,D,...', group: W, parse: length, description: 'generate exactly this many tokens (max_tokens plus ignore_eos/min_tokens where the server accepts them); multiplies the grid with --input-tokens', defaultText: '128' },
+  { name: 'input-tokens', kind: 'list', placeholder: 'A,B,...', group: W, parse: length, description: 'synthetic prompts of exactly this many tokens (the model sees, template included); a range 100-300 draws per request', defaultText: String(RUN_DEFAULTS.inputTokens) },
+  { name: 'output-tokens', kind: 'list', placeholder: 'C,D,...', group: W, parse: length, description: 'generate exactly this many tokens (max_tokens plus ignore_eos/min_tokens where the server accepts them); multiplies the grid with --input-tokens', defaultText: String(RUN_DEFAULTS.outputTokens) },
   { name: 'prompts', kind: 'string', placeholder: 'FILE', group: W, description: 'your own prompts: plain text (one per line) or JSONL with "prompt" or "messages"' },
-  { name: 'shared-prefix', kind: 'int', default: 0, placeholder: 'N', group: W, parse: nonNegativeInt, description: 'first N tokens shared by every synthetic prompt (prefix-cache studies); by default every prompt is salted so no cache can flatter the numbers' },
+  { name: 'shared-prefix', kind: 'int', default: RUN_DEFAULTS.sharedPrefix, placeholder: 'N', group: W, parse: nonNegativeInt, description: 'first N tokens shared by every synthetic prompt (prefix-cache studies); by default every prompt is salted so no cache can flatter the numbers' },
   { name: 'max-tokens', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'cap on output tokens for prompt files and datasets (natural length up to this cap)' },
 ];
 
@@ -51,21 +52,21 @@ export const LOAD_OPTIONS: OptionDef[] = [
   { name: 'batch', kind: 'boolean', group: L, description: 'send all requests of a scenario at once' },
   { name: 'requests', short: 'n', kind: 'int', placeholder: 'N', group: L, parse: positiveInt, description: 'requests per scenario (and per repeat)', defaultText: '10, or 4×concurrency, or 10 s worth at --rate; a prompt file or dataset: all its items' },
   { name: 'duration', kind: 'duration', placeholder: 'DURATION', group: L, description: 'run each scenario for this long (e.g. 30s) instead of a request count; in-flight requests then finish within --timeout' },
-  { name: 'warmup', kind: 'int', default: 0, placeholder: 'N', group: L, parse: nonNegativeInt, description: 'requests sent first and not counted (kept in requests.jsonl with "warmup": true)' },
-  { name: 'repeat', kind: 'int', default: 1, placeholder: 'K', group: L, parse: positiveInt, description: 'repeat each scenario K times and report the spread across repeats' },
-  { name: 'seed', kind: 'int', default: 0, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
+  { name: 'warmup', kind: 'int', default: RUN_DEFAULTS.warmup, placeholder: 'N', group: L, parse: nonNegativeInt, description: 'requests sent first and not counted (kept in requests.jsonl with "warmup": true)' },
+  { name: 'repeat', kind: 'int', default: RUN_DEFAULTS.repeat, placeholder: 'K', group: L, parse: positiveInt, description: 'repeat each scenario K times and report the spread across repeats' },
+  { name: 'seed', kind: 'int', default: RUN_DEFAULTS.seed, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
   { name: 'slo', kind: 'string', placeholder: 'ttft:200ms,tpot:50ms,e2e:5s', group: L, description: 'service-level objectives: requests meeting all of them count toward goodput', parse: parseSlo },
 ];
 
 export const OUTPUT_OPTIONS: OptionDef[] = [
-  { name: 'out', kind: 'string', default: 'results', placeholder: 'DIR', group: O, description: 'where result folders are written' },
+  { name: 'out', kind: 'string', default: RUN_DEFAULTS.out, placeholder: 'DIR', group: O, description: 'where result folders are written' },
   { name: 'name', kind: 'string', placeholder: 'LABEL', group: O, description: 'label for this run (folder prefix, history filter)', defaultText: 'the target kind' },
   { name: 'percentiles', kind: 'list', placeholder: 'P,...', group: O, description: 'extra percentiles beside p50/p75/p90/p99 (e.g. 95,99.9)', parse: (r) => {
     const v = parseNumber(r, false);
     if (v <= 0 || v >= 100) throw new OptionValueError(`${r} must be between 0 and 100`);
     return v;
   } },
-  { name: 'save-text', kind: 'boolean', default: true, group: O, description: 'keep each request\'s generated text in requests.jsonl (--no-save-text to drop it)' },
+  { name: 'save-text', kind: 'boolean', default: RUN_DEFAULTS.saveText, group: O, description: 'keep each request\'s generated text in requests.jsonl (--no-save-text to drop it)' },
 ];
 
 export function parseArrival(raw: string): { kind: 'poisson' } | { kind: 'constant' } | { kind: 'gamma'; shape: number } {

@@ -1,0 +1,255 @@
+/**
+ * RunConfig: everything one `llmbench run` needs, as plain JSON (no CLI types, no functions). The CLI maps its
+ * flags onto it (src/cli/run-config.ts), a sweep plan builds one per point, a library user writes one by hand;
+ * `runBenchmark(config)` (./benchmark.ts) runs it. Absent fields take the defaults in RUN_DEFAULTS, which are the
+ * defaults of the `llmbench run` flags of the same name (the option table reads them from here).
+ *
+ * Lists multiply: every `inputTokens` × `outputTokens` × load value × model/engine value is one scenario, as on
+ * the command line. Relative paths resolve against the caller's working directory (RunIO.cwd).
+ */
+import { type Problem } from '../core/errors.js';
+import { type Slo } from '../metrics/summarize.js';
+import { type Arrival } from '../schedules/schedule.js';
+import { type ApiStyle } from '../targets/target.js';
+import { type LengthSpec, parseLength } from '../workloads/synthetic.js';
+import { qualityConfigProblems } from './quality-config.js';
+
+/** A prompt or output length: 128, "100-300" (drawn per request) or { min, max }. */
+export type LengthInput = number | string | LengthSpec;
+
+export interface RunConfig {
+  /** Server base URL (with or without /v1); absent or null: the embedded engine, in-process. */
+  target?: string | null;
+  /** chat, completions or native; absent: the server adapter picks (chat where it can), completions embedded. */
+  api?: ApiStyle | null;
+  /** Server: the one model name to ask for. Embedded: .gguf paths or hf: references; several compare models. */
+  models?: string[];
+  /** Sent as a Bearer token; recorded only as "<set>". */
+  apiKey?: string | null;
+  /** Extra HTTP headers; values are not recorded. */
+  headers?: Record<string, string>;
+  temperature?: number | null;
+  /** Merged into every request body. */
+  extraBody?: Record<string, unknown>;
+  /** A local tokenizer.json or .gguf for exact prompt lengths when the server cannot tokenize. */
+  tokenizer?: string | null;
+  /** Per request: no response or a stalled stream past it fails as a timeout. */
+  timeoutMs?: number;
+  server?: ServerConfig;
+  workload?: WorkloadConfig;
+  quality?: QualityConfig;
+  engine?: EngineSettings;
+  load?: LoadConfig;
+  output?: OutputConfig;
+  /** Hardware preset or spec for MBU/MFU (`llmbench estimate --hardware`). */
+  hardware?: string | null;
+  /** The served model's shape for MBU/MFU: a config.json, a .gguf or a preset name. */
+  modelShape?: string | null;
+}
+
+export interface ServerConfig {
+  /** Adapter: auto (detect), openai, vllm, sglang, lmdeploy, trtllm, triton, tgi, llamacpp, ollama, mindie. */
+  kind?: string;
+  caCert?: string | null;
+  clientCert?: string | null;
+  clientKey?: string | null;
+  insecure?: boolean;
+  /** Reset the server's prefix cache before each scenario where it can. */
+  cacheReset?: boolean;
+  /** Prometheus URL, 'none', or absent for the server's own. */
+  metricsUrl?: string | null;
+  sampleIntervalMs?: number;
+  telemetry?: 'auto' | 'none' | 'nvidia-smi' | 'rocm-smi' | 'npu-smi';
+  telemetryCmd?: string | null;
+  dcgmUrl?: string | null;
+  /** Largest stream event accepted from the server (--max-event-bytes), bytes. */
+  maxEventBytes?: number;
+}
+
+export interface WorkloadConfig {
+  /** Synthetic prompts of exactly these lengths (template included). Default [128] unless prompts/dataset. */
+  inputTokens?: LengthInput[];
+  /** Forced output lengths. Default [128] for synthetic prompts; natural length otherwise. */
+  outputTokens?: LengthInput[];
+  /** A prompt file: plain text, one per line, or JSONL with "prompt" or "messages". */
+  prompts?: string | null;
+  /** Tokens shared by the start of every synthetic prompt. */
+  sharedPrefix?: number;
+  /** Output cap for prompt files and datasets. */
+  maxTokens?: number | null;
+}
+
+/** Keys as the `llmbench run` quality flags (docs/quality.md). */
+export interface QualityConfig {
+  dataset?: 'gsm8k' | 'jsonl' | null;
+  datasetPath?: string | null;
+  datasetLimit?: number | null;
+  shots?: number;
+  shotsPath?: string | null;
+  promptField?: string;
+  answerField?: string;
+  scoring?: 'exact' | 'number';
+  perplexity?: string | null;
+  perplexityWindow?: number | null;
+  perplexityStride?: number | null;
+}
+
+/** Embedded engine; each list multiplies the grid (docs/engine.md). Rejected with a server target. */
+export interface EngineSettings {
+  threads?: number[];
+  batchSize?: number[];
+  contextSize?: number[];
+  gpuLayers?: number[];
+  kvCacheType?: Array<'f16' | 'q8_0' | 'q4_0'>;
+  flashAttention?: 'auto' | 'on' | 'off';
+  /** 'auto', 'none' or CPU numbers to pin the engine process to. */
+  cpus?: 'auto' | 'none' | number[];
+}
+
+export interface LoadConfig {
+  /** Closed loop, one scenario per value (1 = sequential). With `rate`: one value, a cap. */
+  concurrency?: number[];
+  /** Open loop, requests per second, one scenario per value. */
+  rate?: number[];
+  arrival?: Arrival;
+  /** Send every request of a scenario at once. */
+  batch?: boolean;
+  /** Requests per scenario and repeat; absent: 10, 4 × concurrency, 10 s worth of --rate, or a file's size. */
+  requests?: number | null;
+  /** Run each scenario this long instead of a request count. */
+  durationMs?: number | null;
+  warmup?: number;
+  repeat?: number;
+  seed?: number;
+  slo?: Slo | null;
+}
+
+export interface OutputConfig {
+  /** Where result folders are made. */
+  out?: string;
+  /** Run label (folder prefix); absent: the target kind. */
+  name?: string | null;
+  /** Extra percentiles beside p50/p75/p90/p99. */
+  percentiles?: number[];
+  /** Keep generated text in requests.jsonl. */
+  saveText?: boolean;
+}
+
+/** Defaults of absent fields; the `llmbench run` flags show and use the same values. */
+export const RUN_DEFAULTS = {
+  timeoutMs: 600_000,
+  serverKind: 'auto',
+  insecure: false,
+  cacheReset: true,
+  sampleIntervalMs: 1000,
+  telemetry: 'auto',
+  inputTokens: 128,
+  outputTokens: 128,
+  sharedPrefix: 0,
+  kvCacheType: 'f16',
+  flashAttention: 'auto',
+  engineCpus: 'auto',
+  arrival: { kind: 'poisson' } as Arrival,
+  warmup: 0,
+  repeat: 1,
+  seed: 0,
+  out: 'results',
+  saveText: true,
+} as const;
+
+/** A LengthInput as a LengthSpec; throws Error naming the problem. */
+export function toLength(l: LengthInput): LengthSpec {
+  if (typeof l === 'number') {
+    if (!Number.isInteger(l)) throw new Error(`${l} is not a whole number of tokens`);
+    return { min: l, max: l };
+  }
+  if (typeof l === 'string') return parseLength(l);
+  if (l && Number.isInteger(l.min) && Number.isInteger(l.max) && l.max >= l.min) return { min: l.min, max: l.max };
+  throw new Error(`${JSON.stringify(l)} is not a length`);
+}
+
+const isInt = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+/**
+ * Problems that need no file or network: combinations and ranges (quality settings included). `where` names the `llmbench run` flag of the
+ * same meaning, so CLI users and library users read the same message.
+ */
+export function runConfigProblems(c: RunConfig): Problem[] {
+  const p: Problem[] = [];
+  const w = c.workload ?? {};
+  const q = c.quality ?? {};
+  const l = c.load ?? {};
+  const target = c.target ?? null;
+  if (target !== null) {
+    try {
+      const u = new URL(target);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      p.push({ where: '--target', message: `'${target}' is not an http(s) URL`, hint: 'e.g. http://127.0.0.1:8000' });
+    }
+  }
+  if (c.api !== undefined && c.api !== null && !['chat', 'completions', 'native'].includes(c.api)) p.push({ where: '--api', message: `'${String(c.api)}' is not one of chat, completions, native` });
+  if (target && (c.models?.length ?? 0) > 1) p.push({ where: '--model', message: 'a server run takes one model', hint: 'run once per model, then llmbench compare' });
+  if (target) {
+    for (const [k, flag] of ENGINE_FLAGS) {
+      if (c.engine?.[k] !== undefined) p.push({ where: `--${flag}`, message: 'applies to the embedded engine only', hint: 'set engine options on the server itself, or drop --target to benchmark the embedded engine' });
+    }
+  }
+  for (const [key, flag] of [['inputTokens', '--input-tokens'], ['outputTokens', '--output-tokens']] as const) {
+    for (const x of w[key] ?? []) {
+      try {
+        if (toLength(x).min < 1) p.push({ where: flag, message: `${JSON.stringify(x)}: a length must be at least 1 token` });
+      } catch (e) {
+        p.push({ where: flag, message: (e as Error).message, hint: 'e.g. 128, "100-300" or { "min": 100, "max": 300 }' });
+      }
+    }
+  }
+  if (w.prompts && w.inputTokens?.length) p.push({ where: '--prompts', message: 'cannot be combined with --input-tokens', hint: 'use one workload per run' });
+  if (q.dataset) {
+    for (const [flag, set] of [['--prompts', w.prompts], ['--input-tokens', w.inputTokens?.length], ['--output-tokens', w.outputTokens?.length]] as const) {
+      if (set) p.push({ where: flag, message: 'cannot be combined with --dataset', hint: 'a dataset brings its own prompts; outputs keep their natural length, capped with --max-tokens' });
+    }
+  }
+  const conc = l.concurrency ?? [];
+  const rates = l.rate ?? [];
+  for (const x of conc) if (!isInt(x, 1)) p.push({ where: '--concurrency', message: `${x} is not a whole number ≥ 1` });
+  for (const x of rates) if (!(typeof x === 'number' && x > 0)) p.push({ where: '--rate', message: `${x} must be greater than 0` });
+  if (l.batch && (conc.length || rates.length)) p.push({ where: '--batch', message: 'cannot be combined with --concurrency or --rate', hint: '--batch already sends every request of a scenario at once' });
+  if (rates.length && conc.length > 1) p.push({ where: '--concurrency', message: 'with --rate it is a cap and takes one value', hint: 'e.g. --rate 2,4,8 --concurrency 64' });
+  const requests = l.requests ?? null;
+  const duration = l.durationMs ?? null;
+  if (requests !== null && !isInt(requests, 1)) p.push({ where: '--requests', message: `${requests} is not a whole number ≥ 1` });
+  if (duration !== null && !(typeof duration === 'number' && duration > 0)) p.push({ where: '--duration', message: `${duration} ms is not a duration` });
+  if (requests !== null && duration !== null) p.push({ where: '--duration', message: 'cannot be combined with --requests', hint: 'bound each scenario by a count or by time, not both' });
+  if (duration !== null && l.batch) p.push({ where: '--duration', message: 'cannot be combined with --batch', hint: 'a batch is a fixed number of requests: use --requests' });
+  if (l.arrival && !rates.length) p.push({ where: '--arrival', message: 'only applies to --rate' });
+  if (l.warmup !== undefined && !isInt(l.warmup, 0)) p.push({ where: '--warmup', message: `${l.warmup} is not a whole number ≥ 0` });
+  if (l.repeat !== undefined && !isInt(l.repeat, 1)) p.push({ where: '--repeat', message: `${l.repeat} is not a whole number ≥ 1` });
+  if (w.sharedPrefix !== undefined && !isInt(w.sharedPrefix, 0)) p.push({ where: '--shared-prefix', message: `${w.sharedPrefix} is not a whole number ≥ 0` });
+  p.push(...qualityConfigProblems(q));
+  const s = c.server ?? {};
+  if (s.clientCert && !s.clientKey) p.push({ where: '--client-cert', message: 'needs --client-key', hint: 'give the private key of the client certificate with --client-key FILE' });
+  if (s.clientKey && !s.clientCert) p.push({ where: '--client-key', message: 'needs --client-cert', hint: 'give the client certificate with --client-cert FILE' });
+  if (s.telemetryCmd && s.telemetry === 'none') p.push({ where: '--telemetry-cmd', message: 'has no effect with --telemetry none', hint: 'drop one of them' });
+  if (s.sampleIntervalMs !== undefined && s.sampleIntervalMs < 50) p.push({ where: '--sample-interval', message: `${s.sampleIntervalMs} ms is too short to sample a server and its GPUs`, hint: 'use 100ms or more (default 1s)' });
+  return p;
+}
+
+/** Engine settings and the flags that set them, for "applies to the embedded engine only". */
+const ENGINE_FLAGS: ReadonlyArray<readonly [keyof EngineSettings, string]> = [
+  ['threads', 'threads'],
+  ['batchSize', 'batch-size'],
+  ['contextSize', 'context-size'],
+  ['gpuLayers', 'gpu-layers'],
+  ['kvCacheType', 'kv-cache-type'],
+  ['flashAttention', 'flash-attention'],
+  ['cpus', 'engine-cpus'],
+];
+
+/** The configuration as results.json records it: the API key only as "<set>", header values redacted. */
+export function recordedConfig(c: RunConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = JSON.parse(JSON.stringify(c));
+  if ('apiKey' in out) out.apiKey = c.apiKey ? '<set>' : null;
+  if (c.headers) out.headers = Object.fromEntries(Object.keys(c.headers).map((k) => [k, '<redacted>']));
+  return out;
+}
