@@ -140,6 +140,8 @@ export const RUN_DEFAULTS = {
   timeoutMs: 600_000,
   serverKind: 'auto',
   insecure: false,
+  /** 16 MiB: a stream line or event longer than this fails its request instead of growing memory. */
+  maxEventBytes: 16 * 1024 * 1024,
   cacheReset: true,
   sampleIntervalMs: 1000,
   telemetry: 'auto',

@@ -166,7 +166,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
       timeoutMs,
       connections: concurrency,
       tls,
-      maxEventBytes: s.maxEventBytes,
+      maxEventBytes: s.maxEventBytes ?? RUN_DEFAULTS.maxEventBytes,
     });
     // With server auto the adapter may pick the API (native on Triton): the workload builds prompts for it.
     if (t.info.api) plan.api = t.info.api;

@@ -156,7 +156,8 @@ export class SyntheticWorkload implements Workload {
   async prepare(ctx: WorkloadContext): Promise<void> {
     this.ctx = ctx;
     const tok = ctx.tokenizer;
-    this.decodeState = { decode: Boolean(tok?.decode), failure: null };
+    // A server tokenizer without a working /detokenize (found when the target was probed) offers no decode at all.
+    this.decodeState = { decode: Boolean(tok?.decode), failure: tok && !tok.decode ? `${tok.description} offers no working detokenize` : null };
     if (!tok) {
       this.calibration = ctx.probe ? await this.calibrate(ctx) : null;
       this.overheadNote = this.calibration

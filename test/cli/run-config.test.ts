@@ -57,6 +57,7 @@ test('the run flags default to RUN_DEFAULTS, so a config without a field runs as
     timeout: RUN_DEFAULTS.timeoutMs,
     server: RUN_DEFAULTS.serverKind,
     insecure: RUN_DEFAULTS.insecure,
+    maxEventBytes: RUN_DEFAULTS.maxEventBytes,
     cacheReset: RUN_DEFAULTS.cacheReset,
     sampleInterval: RUN_DEFAULTS.sampleIntervalMs,
     telemetry: RUN_DEFAULTS.telemetry,

@@ -71,7 +71,7 @@ benchmark:
   for (const [i, p] of sweep.points.entries()) {
     const result = JSON.parse(readFileSync(join(dir, p.loads![0]!.run_dir!, 'results.json'), 'utf8')) as RunResult;
     assert.equal(result.scenarios[0]!.summary.requests_ok, 2);
-    assert.deepEqual(result.config.contextSize, [[128, 256][i]]);
+    assert.deepEqual((result.config.engine as { contextSize?: number[] }).contextSize, [[128, 256][i]]);
   }
   // Without an SLA every measured load counts; the ranking still orders the points by throughput.
   assert.equal(sweep.ranking.length, 2);
