@@ -6,9 +6,10 @@ import { reportCommand } from './report.js';
 import { compareCommand } from './compare.js';
 import { historyCommand } from './history.js';
 import { estimateCommand } from './estimate.js';
+import { dashboardCommand } from './dashboard.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly CommandDef[] = [runCommand, serveCommand, makeModelCommand, reportCommand, compareCommand, historyCommand, estimateCommand];
+export const commands: readonly CommandDef[] = [runCommand, serveCommand, makeModelCommand, reportCommand, compareCommand, historyCommand, estimateCommand, dashboardCommand];
 
 export function findCommand(name: string): CommandDef | undefined {
   return commands.find((c) => c.name === name);
