@@ -141,6 +141,8 @@
     const $ = function (id) { return document.getElementById(id); };
     const count = $('shown-count');
     const compareBtn = $('compare-selected');
+    // Enter in the text filter must not submit the form (and reload the page).
+    $('filters').addEventListener('submit', function (ev) { ev.preventDefault(); });
 
     function apply() {
       const q = $('f-text').value.trim().toLowerCase();

@@ -102,7 +102,7 @@ export function runsPage(rows: RunRow[]): string {
   const models = [...new Set(rows.map((r) => r.model).filter((m): m is string => !!m))].sort();
   const targets = [...new Set(rows.map((r) => r.target).filter((m): m is string => !!m))].sort();
   const opts = (vals: string[]) => vals.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('');
-  const filters = `<form class="filters" id="filters" role="search" onsubmit="return false">
+  const filters = `<form class="filters" id="filters" role="search">
 <label>text <input type="search" id="f-text" placeholder="name, model, target, id"></label>
 <label>model <select id="f-model"><option value="">any</option>${opts(models)}</select></label>
 <label>target <select id="f-target"><option value="">any</option>${opts(targets)}</select></label>
@@ -195,9 +195,17 @@ export function runPage(row: RunRow, result: RunResult | null, records: RequestR
 
 // ---- Compare -------------------------------------------------------------------------------------------------
 
-function deltaClass(pct: number | null): string {
-  if (pct === null) return '';
-  return pct > 0 ? ' up' : pct < 0 ? ' down' : '';
+/** Which way is better for a metric path: lower for times and failures, higher for rates and accuracy, else unknown. */
+export function betterDirection(path: string): 'lower' | 'higher' | null {
+  if (/_ms(\.|$)/.test(path) || path === 'requests_failed' || path === 'error_rate') return 'lower';
+  if (/throughput|goodput|accuracy|requests_ok|tokens_per_client/.test(path)) return 'higher';
+  return null;
+}
+
+function deltaClass(metric: string, pct: number | null): string {
+  const dir = betterDirection(metric);
+  if (pct === null || pct === 0 || dir === null) return '';
+  return (pct > 0) === (dir === 'higher') ? ' better' : ' worse';
 }
 
 /** The compare table with its deltas, each compared run's cells coloured by direction; significance where repeats allow it. */
@@ -209,7 +217,7 @@ function comparisonTable(c: Comparison): string {
     return `<tr>${t.columns.map((col) => {
       const v = row[col.key];
       const m = /^run(\d+)_delta_pct$/.exec(col.key);
-      const cls = m ? deltaClass(r.runs[Number(m[1]) - 1]!.delta_pct) : '';
+      const cls = m ? deltaClass(r.metric, r.runs[Number(m[1]) - 1]!.delta_pct) : '';
       return `<td class="${typeof v === 'number' ? 'num' : ''}${cls}">${escapeHtml(cellText(v, col))}</td>`;
     }).join('')}</tr>`;
   }).join('\n');

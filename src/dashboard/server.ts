@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import { compareRuns, checkThresholds, parseFailIf, type CompareSide } from '../reports/compare.js';
 import { runLabel } from '../reports/charts/common.js';
+import { bundledFontFiles } from '../reports/charts/render.js';
 import { type RunResult } from '../core/result.js';
 import { type RequestRecord } from '../core/record.js';
 import { containedPath, DashboardData } from './data.js';
@@ -52,6 +53,17 @@ export interface DashboardServer {
 
 const require = createRequire(import.meta.url);
 
+/** A package's folder (some, like vega, do not export their package.json, so walk up from the entry point). */
+function packageDir(name: string): string {
+  let d = dirname(require.resolve(name));
+  while (!existsSync(join(d, 'package.json')) || (JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name?: string }).name !== name) {
+    const up = dirname(d);
+    if (up === d) throw new Error(`package ${name} not found`);
+    d = up;
+  }
+  return d;
+}
+
 function assetsDir(): string {
   // src/dashboard/ and dist/dashboard/ both sit two levels below the package root, beside assets/.
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'dashboard');
@@ -59,12 +71,12 @@ function assetsDir(): string {
 
 /** The only files served under /static/: name → [path, content type]. */
 function staticFiles(): Map<string, [string, string]> {
-  const fonts = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+  const fonts = dirname(bundledFontFiles()[0]!);
   return new Map([
     ['dashboard.js', [join(assetsDir(), 'dashboard.js'), 'text/javascript; charset=utf-8']],
     ['dashboard.css', [join(assetsDir(), 'dashboard.css'), 'text/css; charset=utf-8']],
-    ['vega.min.js', [join(dirname(require.resolve('vega/package.json')), 'build', 'vega.min.js'), 'text/javascript; charset=utf-8']],
-    ['vega-lite.min.js', [join(dirname(require.resolve('vega-lite/package.json')), 'build', 'vega-lite.min.js'), 'text/javascript; charset=utf-8']],
+    ['vega.min.js', [join(packageDir('vega'), 'build', 'vega.min.js'), 'text/javascript; charset=utf-8']],
+    ['vega-lite.min.js', [join(packageDir('vega-lite'), 'build', 'vega-lite.min.js'), 'text/javascript; charset=utf-8']],
     ['DejaVuSans.ttf', [join(fonts, 'DejaVuSans.ttf'), 'font/ttf']],
     ['DejaVuSans-Bold.ttf', [join(fonts, 'DejaVuSans-Bold.ttf'), 'font/ttf']],
   ]);

@@ -118,6 +118,7 @@ export function sweepView(sweep: Obj): SweepView {
         output_token_throughput: num(obj(at?.summary).output_token_throughput),
         probes: c.loads.length,
       });
+      if (!c.loads.length) continue;
       const slaPaths = [...new Set(c.loads.flatMap((l) => slaItems(l.sla).map((s) => s.path)))];
       historyTables.push({
         title: `${label}${c.cell ? ` · ${c.cell}` : ''}: search history (in probe order)`,
@@ -147,9 +148,11 @@ export function sweepView(sweep: Obj): SweepView {
     }
     points.push({ label, status, reason: typeof p.reason === 'string' ? p.reason : null, logTail: typeof p.server_log_tail === 'string' ? p.server_log_tail : Array.isArray(p.server_log_tail) ? p.server_log_tail.join('\n') : null, historyTables });
   });
-  // The Pareto front: no other load is at least as good on both axes and better on one.
-  for (const a of pareto) {
-    a.front = !pareto.some((b) => b !== a && b.tokens_per_user >= a.tokens_per_user && b.tokens_per_device >= a.tokens_per_device && (b.tokens_per_user > a.tokens_per_user || b.tokens_per_device > a.tokens_per_device));
+  // The Pareto front among the loads that meet the SLA: no other such load is at least as good on both axes and
+  // better on one. A load seen to violate the SLA is drawn, but is never on the front.
+  const feasible = pareto.filter((p) => p.meets !== false);
+  for (const a of feasible) {
+    a.front = !feasible.some((b) => b !== a && b.tokens_per_user >= a.tokens_per_user && b.tokens_per_device >= a.tokens_per_device && (b.tokens_per_user > a.tokens_per_user || b.tokens_per_device > a.tokens_per_device));
   }
   const b = obj(sweep.best);
   const best = Object.keys(b).length ? { label: pointLabel(b), load: describeLoad(b.load), output_token_throughput: num(b.output_token_throughput) } : null;
