@@ -189,7 +189,8 @@ test('a run page: tables, interactive charts, and a request record from the time
 });
 
 test('hostile recorded strings run no script on any page', { skip: SKIP, timeout: 120_000 }, async () => {
-  for (const path of ['/', `/runs/${RUN_EVIL}`, `/compare?ids=${RUN_EVIL},${RUN_A}`, `/sweeps/${SWEEP_ID}`]) {
+  const pages: Array<[string, string]> = [['/', 'evil-runs'], [`/runs/${RUN_EVIL}`, 'evil-run'], [`/compare?ids=${RUN_EVIL},${RUN_A}`, 'evil-compare'], [`/sweeps/${SWEEP_ID}`, 'evil-sweep']];
+  for (const [path, shot] of pages) {
     const w = await open(path);
     const { page } = w;
     const info = await page.evaluate(() => ({
@@ -207,7 +208,7 @@ test('hostile recorded strings run no script on any page', { skip: SKIP, timeout
     }
     if (path === '/') assert.ok(info.text.includes('m</textarea><img src=x onerror=alert(1)>"\'&'));
     if (path.startsWith('/sweeps')) assert.ok(info.text.includes('CUDA out of memory <script>alert("sweep")</script>'));
-    await done(w, `evil-${path === '/' ? 'runs' : path.split('/')[1]}`);
+    await done(w, shot);
   }
 });
 
