@@ -8,8 +8,12 @@ import { type RequestRecord } from '../core/record.js';
 
 type Obj = Record<string, unknown>;
 
+/**
+ * A deep copy with U+2028/U+2029 in strings made spaces: vega-lite writes some data values (sort orders, legend
+ * domains) into vega expressions, whose parser rejects those two characters ("Unexpected token ILLEGAL").
+ */
 function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
+  return JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'string' ? x.replace(/[\u2028\u2029]/g, ' ') : x)) as T;
 }
 
 function withTooltips(spec: Obj): void {

