@@ -205,15 +205,17 @@
 
   function liveSpecs() {
     const config = { font: 'DejaVu Sans', mark: { tooltip: true }, axis: { labelFontSize: 10, titleFontSize: 11 } };
-    const x = { field: 't', type: 'quantitative', title: 'time since run start (s)' };
+    // The data arrive after the first render: the view must regrow for wider axis labels and legends.
+    const autosize = { type: 'pad', resize: true };
+    const x = { field: 't', type: 'quantitative', title: 'time since run start (s)', axis: { format: '~g', tickMinStep: 1 } };
     const point = function (field, title) {
-      return { config: config, width: 420, height: 180, title: title, data: { name: 'values' }, mark: { type: 'point', filled: true, size: 24 },
+      return { config: config, autosize: autosize, width: 420, height: 180, title: title, data: { name: 'values' }, mark: { type: 'point', filled: true, size: 24 },
         encoding: { x: x, y: { field: field, type: 'quantitative', title: title }, color: { field: 'scenario', type: 'nominal', title: 'scenario' } } };
     };
     return {
       ttft: point('ttft_ms', 'TTFT (ms)'),
       tpot: point('tpot_ms', 'TPOT (ms)'),
-      tput: { config: config, width: 420, height: 180, title: 'output tokens/s (1 s windows)', data: { name: 'values' }, mark: { type: 'line', interpolate: 'step-after', point: true },
+      tput: { config: config, autosize: autosize, width: 420, height: 180, title: 'output tokens/s (1 s windows)', data: { name: 'values' }, mark: { type: 'line', interpolate: 'step-after', point: true },
         encoding: { x: x, y: { field: 'tokens_per_s', type: 'quantitative', title: 'output tokens/s' } } },
     };
   }
@@ -276,9 +278,10 @@
     function progressText(st) {
       const p = st.progress;
       if (!p) return;
-      st.prog.max = p.scenarios_total || 1;
-      st.prog.value = p.scenarios_done;
-      st.text.textContent = 'scenarios ' + p.scenarios_done + ' of ' + (p.scenarios_total === null ? '?' : p.scenarios_total) + ' done · ' + p.requests + ' requests recorded · ' + p.failed + ' failed';
+      // Requests when the run's size is known (--requests), else scenarios.
+      if (p.requests_total) { st.prog.max = p.requests_total; st.prog.value = Math.min(p.requests, p.requests_total); }
+      else { st.prog.max = p.scenarios_total || 1; st.prog.value = p.scenarios_done; }
+      st.text.textContent = 'scenarios ' + p.scenarios_done + ' of ' + (p.scenarios_total === null ? '?' : p.scenarios_total) + ' done · ' + p.requests + (p.requests_total ? ' of ' + p.requests_total : '') + ' requests recorded · ' + p.failed + ' failed';
       st.section.dataset.requests = String(p.requests);
     }
 

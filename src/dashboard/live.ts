@@ -118,12 +118,16 @@ export class LiveStream {
     if (recs.length) this.send('records', { id: t.id, records: recs });
     const result = this.data.readResult(t.dir);
     const planned = Array.isArray(result?.plan) ? (result.plan as unknown[]).length : null;
+    // Measured requests the whole run will send, when --requests fixed it (a --duration run has no such number).
+    const perScenario = typeof result?.config?.requests === 'number' ? result.config.requests : null;
+    const repeats = typeof result?.config?.repeat === 'number' ? result.config.repeat : 1;
     const progress = {
       id: t.id,
       name: result?.name ?? '',
       scenarios_done: result?.scenarios.length ?? 0,
       scenarios_total: planned,
       requests: t.requests,
+      requests_total: planned !== null && perScenario !== null ? planned * perScenario * repeats : null,
       failed: t.failed,
     };
     const key = JSON.stringify(progress);

@@ -289,7 +289,7 @@ test('live: a run against a scripted server appears, updates by server-sent even
     // Records stream in: at least 3 before the run ends (12 requests of ≥ 300 ms each).
     await page.waitForFunction(() => Number((document.querySelector('section.live-run') as HTMLElement)?.dataset.requests ?? 0) >= 3, null, { timeout: 60_000 });
     await page.waitForFunction(() => Number((document.querySelector('section.live-run') as HTMLElement)?.dataset.points ?? 0) >= 2, null, { timeout: 60_000 });
-    assert.match((await page.textContent('section.live-run p.live-progress'))!, /^scenarios 0 of 1 done · \d+ requests recorded · 0 failed$/);
+    assert.match((await page.textContent('section.live-run p.live-progress'))!, /^scenarios 0 of 1 done · \d+ of 12 requests recorded · 0 failed$/);
     assert.equal(await page.locator('section.live-run .live-chart svg').count(), 3);
     await page.screenshot({ path: join(SHOTS, 'live.png'), fullPage: true });
     // The heartbeat goes with the run's end: the page turns into the finished run's page.

@@ -281,7 +281,7 @@ test('llmbench dashboard --port 0 prints its URL, serves, and stops on Ctrl-C; a
   while (!out.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const m = /^http:\/\/127\.0\.0\.1:(\d+)\/\?token=abcdefgh12345\n$/.exec(out);
   assert.ok(m, out + err);
-  assert.match(err, /serving .*results on port \d+/);
+  assert.ok(err.startsWith(`llmbench dashboard: serving ${root} on port ${m[1]}\n`), err);
   assert.equal((await raw(Number(m[1]), '/api/runs', { authorization: 'Bearer abcdefgh12345' })).status, 200);
   ac.abort();
   assert.equal(await done, 0);

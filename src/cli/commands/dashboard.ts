@@ -26,7 +26,7 @@ export const dashboardCommand: CommandDef = {
   description:
     'A read-only web server over the history database and the result folders: the runs table (filter, sort, select and compare), each run with interactive charts and its request records, compare with deltas and --fail-if verdicts, sweeps, and runs in progress updated live. It binds 127.0.0.1 and answers only to loopback Host names; another --host needs a token. It never writes the database or any result folder. Pages, API and safety: docs/dashboard.md.',
   options: DASHBOARD_OPTIONS,
-  examples: ['llmbench dashboard', 'llmbench dashboard --results ./results --results ./nightly --port 0', 'llmbench dashboard --host 0.0.0.0 --token s3cret'],
+  examples: ['llmbench dashboard', 'llmbench dashboard --results ./results --results ./nightly --port 0', 'llmbench dashboard --host 0.0.0.0 --token "$(openssl rand -hex 16)"'],
   async run(args, io) {
     const v = args.values;
     const host = v.host as string;

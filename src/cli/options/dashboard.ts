@@ -7,11 +7,12 @@ export const DASHBOARD_GROUP = 'Dashboard';
 export const DASHBOARD_OPTIONS: readonly OptionDef[] = [
   DB_OPTION,
   { name: 'results', kind: 'list', repeatable: true, default: ['./results'], placeholder: 'DIR', description: 'a result folder to show (the runs inside it, and sweeps with their points); repeat for several', group: DASHBOARD_GROUP },
-  { name: 'host', kind: 'string', default: '127.0.0.1', description: 'address to listen on; anything but loopback needs a token (--token, else one is generated and printed)', group: DASHBOARD_GROUP },
+  { name: 'host', kind: 'string', default: '127.0.0.1', placeholder: 'ADDR', description: 'address to listen on; anything but loopback needs a token (--token, else one is generated and printed)', group: DASHBOARD_GROUP },
   {
     name: 'port',
     kind: 'int',
     default: 8090,
+    placeholder: 'PORT',
     description: 'port to listen on; 0 picks a free one (printed at start)',
     group: DASHBOARD_GROUP,
     parse: (raw: string) => {
