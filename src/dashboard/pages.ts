@@ -91,7 +91,7 @@ function cellFor(kind: 'text' | 'num' | 'bytes', v: unknown): string {
   if (v === null || v === undefined || v === '') return '<td class="na">n/a</td>';
   if (kind === 'num') return `<td class="num">${escapeHtml(formatNumber(v as number, kind === 'num' && Math.abs(v as number) < 1 ? 4 : 2))}</td>`;
   if (kind === 'bytes') return `<td class="num">${escapeHtml(formatBytes(v as number))}</td>`;
-  return `<td>${escapeHtml(v)}</td>`;
+  return `<td class="text">${escapeHtml(v)}</td>`;
 }
 
 function shortDate(iso: string | null): string | null {
