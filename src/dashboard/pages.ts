@@ -20,6 +20,7 @@ import { VERSION } from '../core/version.js';
 import { interactiveSpec } from './charts.js';
 import { type LiveRun, type RunRow, type SweepRow } from './data.js';
 import { paretoChart, sweepView } from './sweeps.js';
+import { ALPHA, MIN_SAMPLES, type RequestTest } from './significance.js';
 
 /** JSON safe inside a script element and an HTML attribute. */
 export function jsonForHtml(v: unknown): string {
@@ -234,6 +235,14 @@ export interface ComparePageInput {
   /** null when no --fail-if was given; else the violations (empty: all pass). */
   violations: string[] | null;
   failIfError: string | null;
+  tests: RequestTest[];
+}
+
+function testsTable(tests: RequestTest[]): string {
+  if (!tests.length) return '<p class="absent">no request records to test</p>';
+  const multi = new Set(tests.map((t) => t.run)).size > 1;
+  const rows = tests.map((t) => `<tr>${multi ? `<td class="text">${escapeHtml(t.run)}</td>` : ''}<td class="text">${escapeHtml(t.scenario)}</td><td>${escapeHtml(t.metric)}</td><td class="num">${t.n_baseline}</td><td class="num">${t.n_run}</td><td class="num">${escapeHtml(cellText(t.median_baseline))}</td><td class="num">${escapeHtml(cellText(t.median_run))}</td><td class="num">${t.p_value === null ? 'n/a' : escapeHtml(t.p_value < 0.0001 ? '<0.0001' : t.p_value.toFixed(4))}</td><td>${t.significant === null ? `n/a (under ${MIN_SAMPLES} requests)` : t.significant ? 'yes' : 'no'}</td></tr>`).join('');
+  return `<table class="tests"><thead><tr>${multi ? '<th>run</th>' : ''}<th>scenario</th><th>metric</th><th>n baseline</th><th>n run</th><th>median baseline</th><th>median run</th><th>p-value</th><th>significant (p &lt; ${ALPHA})</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function comparePage(p: ComparePageInput): string {
@@ -248,6 +257,7 @@ export function comparePage(p: ComparePageInput): string {
       : `<p class="verdict pass" id="verdict"><strong>PASS</strong>: every threshold holds</p>`);
   }
   parts.push('<h2>Deltas</h2>', comparisonTable(p.comparison));
+  parts.push('<h2>Per-request differences</h2>', `<p class="hint">Mann-Whitney U test (two-sided) on each matched scenario's per-request values: does this run's distribution differ from the baseline's? Needs at least ${MIN_SAMPLES} measured requests on each side; it needs no repeats.</p>`, testsTable(p.tests));
   const inputs: RunInput[] = p.runs.map((r) => ({ result: r.result, records: r.records }));
   parts.push('<h2>Distributions</h2>', ...[overviewChart(inputs), latencyCdfChart(inputs), loadCurveChart(inputs), memoryChart(inputs)].map((d) => chartFigure(d)));
   return layout('Compare', 'Runs', parts.join('\n'), { ids: p.ids, baseline: p.baseline });

@@ -22,6 +22,7 @@ import { type RequestRecord } from '../core/record.js';
 import { containedPath, DashboardData } from './data.js';
 import { comparePage, errorPage, livePage, runPage, runsPage, sweepPage, sweepsPage } from './pages.js';
 import { LiveStream } from './live.js';
+import { perRequestTests } from './significance.js';
 
 export const COOKIE = 'llmbench_dashboard';
 
@@ -255,7 +256,8 @@ export class DashboardApp {
         failIfError = (e as Error).message;
       }
     }
-    return { status: failIfError ? 400 : 200, page: { ids, baseline, failIf, runs: [base, ...others], comparison, violations, failIfError } };
+    const tests = perRequestTests(base, others);
+    return { status: failIfError ? 400 : 200, page: { ids, baseline, failIf, runs: [base, ...others], comparison, violations, failIfError, tests } };
   }
 
   private compare(c: Ctx, json: boolean): void {
@@ -270,6 +272,7 @@ export class DashboardApp {
         fail_if: p.failIf || null,
         violations: p.violations,
         passed: p.violations === null ? null : p.violations.length === 0,
+        per_request_tests: p.tests,
         ...(p.failIfError ? { error: p.failIfError } : {}),
       });
     }

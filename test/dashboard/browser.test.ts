@@ -248,6 +248,9 @@ test('compare page: deltas, --fail-if verdicts, overlaid distributions', { skip:
   assert.deepEqual(await page.$$eval('#verdict li', (l) => l.map((x) => x.textContent)), ['faster / in8_out4_c4: ttft_ms.p99 27.92 → 33.84 (+21.2034%) violates ttft_ms.p99>+20% (baseline baseline)']);
   const row = await page.$$eval('table.compare tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)).find((r) => r[0] === 'in8_out4_c4' && r[1] === 'output_token_throughput'));
   assert.deepEqual(row, ['in8_out4_c4', 'output_token_throughput', '116.79', '171.43', '54.64', '46.79', 'yes']);
+  const tests = await page.$$eval('table.tests tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(tests[0], ['in8_out4_c1', 'ttft_ms', '3', '3', '22', '20', 'n/a', 'n/a (under 8 requests)']);
+  assert.equal(tests.length, 6);
   const charts = await chartsDrawn(page);
   assert.deepEqual(charts.map((c) => [c.name, c.state]), [['overview', 'true'], ['latency-cdf', 'true'], ['load-curves', 'true'], ['memory', 'true']]);
   await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });

@@ -289,3 +289,32 @@ test('llmbench dashboard --port 0 prints its URL, serves, and stops on Ctrl-C; a
   assert.equal(short.code, 2);
   assert.match(short.stderr, /--token: is shorter than 8 characters/);
 });
+
+test('/api/compare tests per-request differences (Mann-Whitney) where each side has enough requests', async () => {
+  const { root } = makeResults();
+  const make = (name: string, id: string, ttftBase: number) => {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    const r = JSON.parse(readFileSync(join(root, 'run-a', 'results.json'), 'utf8')) as { run_id: string; name: string; scenarios: unknown[] };
+    r.run_id = id;
+    r.name = name;
+    r.scenarios = r.scenarios.slice(0, 1);
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(r));
+    const rec = JSON.parse(readFileSync(join(root, 'run-a', 'requests.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    writeFileSync(join(dir, 'requests.jsonl'), Array.from({ length: 10 }, (_, i) => JSON.stringify({ ...rec, index: i, ttft_ms: ttftBase + i, tpot_ms: 10 })).join('\n') + '\n');
+  };
+  make('slow', 'run-slow', 40);
+  make('fast', 'run-fast', 20);
+  const s = await startDashboard({ data: new DashboardData({ resultDirs: [root] }), host: '127.0.0.1', port: 0, token: null });
+  servers.push(s);
+  const c = JSON.parse((await raw(s.port, '/api/compare?ids=run-slow,run-fast')).body) as { per_request_tests: Array<Record<string, unknown>> };
+  const t = c.per_request_tests;
+  assert.deepEqual(t.map((x) => [x.run, x.scenario, x.metric, x.n_baseline, x.n_run, x.median_baseline, x.median_run, x.significant]), [
+    ['fast', 'in8_out4_c1', 'ttft_ms', 10, 10, 44.5, 24.5, true],
+    ['fast', 'in8_out4_c1', 'tpot_ms', 10, 10, 10, 10, false],
+    ['fast', 'in8_out4_c1', 'e2e_ms', 10, 10, 50, 50, false],
+  ]);
+  // No overlap at 10 vs 10: z = (50 − 0.5)/√(10·10·21/12) = 3.7418, p = 0.000183.
+  assert.ok(Math.abs((t[0]!.p_value as number) - 0.000183) < 2e-6, String(t[0]!.p_value));
+  assert.equal(t[1]!.p_value, 1);
+});
