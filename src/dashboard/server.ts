@@ -339,7 +339,8 @@ export async function startDashboard(opts: DashboardServerOptions): Promise<Dash
           url.searchParams.delete('token');
           return send(res, 303, 'text/plain; charset=utf-8', 'see other\n', {
             'set-cookie': `${COOKIE}=${encodeURIComponent(opts.token)}; HttpOnly; SameSite=Strict; Path=/`,
-            location: url.pathname + url.search,
+            // One leading slash: `//host` would send the browser elsewhere (an open redirect).
+            location: `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`,
           });
         }
         const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];

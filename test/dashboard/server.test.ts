@@ -136,6 +136,8 @@ test('token: every request is 401 without it; ?token= sets an HttpOnly SameSite=
   assert.equal(login.status, 303);
   assert.equal(login.headers.location, `/runs/${RUN_A}`);
   assert.deepEqual(login.headers['set-cookie'], [`llmbench_dashboard=${token}; HttpOnly; SameSite=Strict; Path=/`]);
+  // A path that normalises to `//elsewhere` still redirects to this server.
+  assert.equal((await raw(s.port, `/a/..//evil.example/?token=${token}`)).headers.location, '/evil.example/');
   const cookie = `llmbench_dashboard=${token}`;
   assert.equal((await raw(s.port, `/runs/${RUN_A}`, { cookie })).status, 200);
   assert.equal((await raw(s.port, '/api/runs', { authorization: `Bearer ${token}` })).status, 200);
