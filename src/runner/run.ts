@@ -20,6 +20,7 @@ import { executeScenario, type ExecSettings } from './execute.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
 import { SelfMonitor } from './self-monitor.js';
+import { startHeartbeat } from './heartbeat.js';
 
 export interface TargetVariantValue {
   model: string | null;
@@ -153,6 +154,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
   for (const m of matrix) byTarget.set(m.target, [...(byTarget.get(m.target) ?? []), m]);
 
   let scenarioIndex = 0;
+  // The dashboard's live view: a heartbeat file in the result folder while the run is going (src/runner/heartbeat.ts).
+  const heartbeat = startHeartbeat(() => out?.dir ?? null, { run_id: result.run_id, started_at: result.started_at });
   try {
     for (const [variant, specs] of byTarget) {
       if (hooks.signal.aborted) break;
@@ -257,6 +260,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
       out.writeResults(result);
       out.close();
     }
+    // After the final results.json, so a dashboard that sees the heartbeat go finds the finished run.
+    heartbeat.stop();
   }
   return { result, dir: out?.dir ?? '', records: allRecords, failedScenarios: failed };
 }

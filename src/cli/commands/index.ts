@@ -7,9 +7,10 @@ import { compareCommand } from './compare.js';
 import { historyCommand } from './history.js';
 import { estimateCommand } from './estimate.js';
 import { sweepCommand } from './sweep.js';
+import { dashboardCommand } from './dashboard.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly CommandDef[] = [runCommand, serveCommand, makeModelCommand, reportCommand, compareCommand, historyCommand, estimateCommand, sweepCommand];
+export const commands: readonly CommandDef[] = [runCommand, serveCommand, makeModelCommand, reportCommand, compareCommand, historyCommand, estimateCommand, sweepCommand, dashboardCommand];
 
 export function findCommand(name: string): CommandDef | undefined {
   return commands.find((c) => c.name === name);
