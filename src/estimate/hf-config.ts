@@ -6,10 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
 import { type LayerKind, type LinearShape, type MlaShape, type ModelShape, type MoeShape } from './shape.js';
+import { num } from '../core/num.js';
 
 type Json = Record<string, unknown>;
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function req(cfg: Json, keys: string[], where: string): number {
   for (const k of keys) {
