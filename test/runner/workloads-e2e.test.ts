@@ -67,12 +67,15 @@ test('ranges draw a length per request; --shared-prefix makes every prompt start
   const r = await runCli(['run', '--target', s.url, '--api', 'completions', '--input-tokens', '20-40', '--output-tokens', '2', '--shared-prefix', '8', '--requests', '6', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   const { records } = readRun(out);
+  assert.equal(records.length, 6);
   const lengths = records.map((x) => x.input_tokens_expected!);
   for (const n of lengths) assert.ok(n >= 20 && n <= 40, `${n}`);
   assert.ok(new Set(lengths).size > 1, 'lengths vary');
   // The scripted tokenizer is one token per word: usage (words + BOS) equals the expected count.
   for (const x of records) assert.equal(x.input_tokens, x.input_tokens_expected);
-  const prompts = s.requests.filter((q) => q.path === '/v1/completions').slice(-6).map((q) => String(q.body.prompt).split(' '));
+  // The target's init probe is a completion too (max_tokens 1); the measured requests ask for 2.
+  const prompts = s.requests.filter((q) => q.path === '/v1/completions' && q.body.max_tokens === 2).map((q) => String(q.body.prompt).split(' '));
+  assert.equal(prompts.length, 6);
   const prefix = prompts[0]!.slice(0, 7).join(' ');
   for (const p of prompts) assert.equal(p.slice(0, 7).join(' '), prefix);
   assert.equal(new Set(prompts.map((p) => p.slice(7, 9).join(' '))).size, 6, 'salted after the prefix');
@@ -88,8 +91,10 @@ test('--tokenizer with a GGUF vocabulary sizes prompts exactly when the server h
   const { result, records } = readRun(out);
   assert.match(String((result.scenarios[0]!.workload as { tokenizer: string }).tokenizer), /GGUF vocabulary/);
   const tok = await loadLocalTokenizer(vocab);
-  const prompts = s.requests.filter((q) => q.path === '/v1/completions').slice(-2).map((q) => String(q.body.prompt));
+  const prompts = s.requests.filter((q) => q.path === '/v1/completions' && q.body.max_tokens === 2).map((q) => String(q.body.prompt));
+  assert.equal(prompts.length, 2);
   for (const p of prompts) assert.equal(await tok.countPrompt!(p), 50);
+  assert.equal(records.length, 2);
   for (const x of records) assert.equal(x.input_tokens_expected, 50);
   const missing = await runCli(['run', '--target', s.url, '--tokenizer', '/nope/tokenizer.json']);
   assert.equal(missing.code, 2);
@@ -114,17 +119,21 @@ test('a real llama-server: detected, exact prompt lengths for chat and completio
   const child: ChildProcess = spawn(LLAMA_SERVER, ['-m', resolve('..', 'shared', 'fixtures', 'models', 'stories260K.gguf'), '--host', '127.0.0.1', '--port', String(port), '-t', '1', '-c', '2048', '-np', '2', '--metrics'], { stdio: 'ignore' });
   try {
     const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${url}/health`).then((x) => x.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
+    // Loading takes well under a second; 60 s only bounds a hang, and a server that never comes up fails here.
+    let healthy = false;
+    for (let i = 0; i < 600 && !healthy; i++) {
+      healthy = await fetch(`${url}/health`).then((x) => x.ok, () => false);
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
+    assert.ok(healthy, `llama-server did not answer /health on port ${port} within 60 s`);
     for (const api of ['chat', 'completions']) {
       const out = tempDir();
       const r = await runCli(['run', '--target', url, '--api', api, '--input-tokens', '64,100-140', '--output-tokens', '16', '--requests', '3', '-c', '2', '--out', out]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /server: llamacpp \(detected by/);
       const { result, records } = readRun(out);
+      assert.equal(result.scenarios.length, 2);
+      assert.equal(records.length, 6, 'two lengths × three requests');
       for (const x of records) {
         assert.equal(x.input_tokens, x.input_tokens_expected, `${api}: server processed ${x.input_tokens}, built ${x.input_tokens_expected}`);
         assert.equal(x.output_tokens, 16);
