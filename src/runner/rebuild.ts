@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { parseRecords } from '../core/record.js';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
 import { summarizeScenario, type Slo } from '../metrics/summarize.js';
-import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
+import { closedLoopClients, describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { restoreQuality } from '../quality/run-quality.js';
 
 export function rebuildResult(dir: string): RunResult {
@@ -26,7 +26,7 @@ export function rebuildResult(dir: string): RunResult {
     const rs = records.filter((r) => r.scenario_id === p.id);
     if (!rs.length) continue;
     const prev = done.get(p.id);
-    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? rs.filter((r) => !r.warmup && r.repeat === 0).length : null;
+    const concurrency = closedLoopClients(p.load, rs.filter((r) => !r.warmup && r.repeat === 0).length);
     const stats = summarizeScenario(rs, { percentiles: cfg.percentiles ?? [], slo: cfg.slo ?? null, concurrency });
     const measured = rs.filter((r) => !r.warmup);
     const scenario: ScenarioResult = {
