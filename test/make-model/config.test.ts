@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mapHfConfig } from '../../src/engine/make-model/hf-config.js';
+import { mapHfConfig } from '../../src/engine/make-model/llama-config.js';
 import { completeShape, parameterCount, planTensors, type ModelShape } from '../../src/engine/make-model/shape.js';
 import { resolveRecipe } from '../../src/engine/make-model/recipe.js';
 import { UsageError } from '../../src/core/errors.js';
