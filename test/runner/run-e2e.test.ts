@@ -124,8 +124,23 @@ test('Ctrl-C stops sending, keeps completed requests, marks the run interrupted 
   const s = await server({ itlMs: 20 });
   const out = tempDir();
   const ac = new AbortController();
-  setTimeout(() => ac.abort('SIGINT'), 600);
+  // Ctrl-C once two requests are on disk, not after a fixed time: a loaded machine may take longer than any fixed
+  // delay just to start the run, and then nothing would have completed yet.
+  const completed = () => {
+    const dirs = readdirSync(out);
+    if (dirs.length !== 1) return 0;
+    try {
+      return readFileSync(join(out, dirs[0]!, 'requests.jsonl'), 'utf8').split('\n').filter((l) => l.endsWith('}')).length;
+    } catch {
+      return 0;
+    }
+  };
+  const watcher = (async () => {
+    for (let i = 0; i < 3000 && !ac.signal.aborted && completed() < 2; i++) await new Promise((res) => setTimeout(res, 10));
+    ac.abort('SIGINT');
+  })();
   const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '10', '--duration', '20s', '--out', out], { signal: ac.signal });
+  await watcher;
   assert.equal(r.code, 130, r.stderr);
   const { result, records } = readOnlyRun(out);
   assert.equal(result.interrupted, true);
@@ -160,7 +175,12 @@ test('open-loop rate: every request keeps its scheduled time and the realised ra
   const { records } = readOnlyRun(out);
   const sched = records.map((x) => x.scheduled_at - records[0]!.scheduled_at);
   assert.deepEqual(sched.map((x) => Math.round(x)), [0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
-  for (const x of records) assert.ok(x.schedule_lag_ms! >= 0 && x.schedule_lag_ms! < 50, `lag ${x.schedule_lag_ms}`);
+  // The lag is how late each send was (≥ 0, the sender never runs early); how late depends on the machine's load,
+  // so only its consistency is exact: sent = scheduled + lag. The fixed schedule above is what keeps the rate.
+  for (const x of records) {
+    assert.ok(x.schedule_lag_ms! >= 0, `lag ${x.schedule_lag_ms}`);
+    assert.ok(Math.abs(x.sent_at! - (x.scheduled_at + x.schedule_lag_ms!)) < 1e-6, `sent ${x.sent_at}, scheduled ${x.scheduled_at} + lag ${x.schedule_lag_ms}`);
+  }
 });
 
 test('--rate without --arrival is a Poisson process: finite, increasing scheduled times, recorded as such', async () => {
@@ -244,8 +264,11 @@ test('--model-shape and --hardware give MBU/MFU per scenario; without hardware t
   assert.equal(r.code, 0, r.stderr);
   const a = readOnlyRun(join(out, 'a')).result.scenarios[0]!.efficiency as { mbu: number; mfu: number; hardware: string; predicted_memory_bytes: number };
   assert.equal(a.hardware, 'NVIDIA H100 SXM 80GB');
-  // ~16 GB of bf16 weights read per ~10 ms decode step on a 3.35 TB/s device: MBU about 0.48.
-  assert.ok(a.mbu > 0.3 && a.mbu < 0.6, `mbu ${a.mbu}`);
+  // MBU = bytes read per decode step / step time / bandwidth. The step time is measured (the scripted 10 ms, longer
+  // on a loaded machine), so the check is MBU × measured step, which is fixed: ~16.07 GB of bf16 weights and KV
+  // read per step over 3.35 TB/s = 4.80 ms.
+  const tpot = readOnlyRun(join(out, 'a')).result.scenarios[0]!.metrics.tpot_ms!.p50 as number;
+  assert.ok(Math.abs(a.mbu * tpot - 4.797) < 0.005, `mbu ${a.mbu} × tpot ${tpot} ms`);
   assert.ok(a.mfu > 0 && a.mfu < 1, `mfu ${a.mfu}`);
   assert.ok(a.predicted_memory_bytes > 16e9);
   const r2 = await runCli(['run', '--target', s.url, '--input-tokens', '64', '--output-tokens', '8', '--requests', '1', '--model-shape', 'llama-3.1-8b', '--out', join(out, 'b')]);
