@@ -72,7 +72,8 @@ test('failures are recorded with their reason and the run goes on (exit 0)', asy
   const results: Array<[string, string | undefined, number | null]> = [];
   for (const c of cases) {
     const o = join(out, c.fault);
-    const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '4', '--requests', '1', '--timeout', '800ms', '--extra-body', JSON.stringify({ script: c }), '--out', o]);
+    // 3 s: long enough that only the stalled stream times out, on a loaded machine too.
+    const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '4', '--requests', '1', '--timeout', '3s', '--extra-body', JSON.stringify({ script: c }), '--out', o]);
     assert.equal(r.code, 4, `${c.fault}: a scenario whose every request failed exits 4\n${r.stderr}`);
     const { records, result } = readOnlyRun(o);
     results.push([records[0]!.status, records[0]!.error?.kind, records[0]!.error?.http_status ?? null]);
