@@ -3,13 +3,13 @@
  * (explicit head_dim wins, missing num_key_value_heads means MHA, DeepSeek's num_key_value_heads is not its cache,
  * Qwen2's sliding_window is off unless use_sliding_window, Gemma-2/3 interleave local and global layers).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { type LayerKind, type LinearShape, type MlaShape, type ModelShape, type MoeShape } from './shape.js';
+import { num } from '../core/num.js';
 
 type Json = Record<string, unknown>;
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function req(cfg: Json, keys: string[], where: string): number {
   for (const k of keys) {
@@ -138,20 +138,32 @@ export function shapeFromHfConfig(raw: Json, name: string, source: ModelShape['s
   };
 }
 
-export async function readHfConfig(path: string): Promise<ModelShape> {
+/**
+ * The one reader of a Hugging Face `config.json` (make-model's --config reads through it too): a file, or a model
+ * folder holding one, parsed into its JSON object. `where` names the option or argument in errors. What the
+ * fields mean is the caller's: shapeFromHfConfig here, make-model's mapHfConfig for what llama can express.
+ */
+export function readHfConfigJson(path: string, where: string, hint: string): { config: Json; path: string } {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    if (statSync(path).isDirectory()) path = join(path, 'config.json');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError([{ where: path, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'pass a config.json path, a .gguf file or a preset name (llmbench estimate --help lists them)' }]);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError([{ where, message: `cannot read ${path}: ${code === 'ENOENT' ? 'file not found' : (e as Error).message}`, hint }]);
   }
-  let cfg: unknown;
+  let config: unknown;
   try {
-    cfg = JSON.parse(text);
+    config = JSON.parse(text);
   } catch (e) {
-    throw new UsageError([{ where: path, message: `not valid JSON (${(e as Error).message})` }]);
+    throw new UsageError([{ where, message: `${path} is not valid JSON (${(e as Error).message})`, hint }]);
   }
-  if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) throw new UsageError([{ where: path, message: 'config.json must be a JSON object' }]);
-  const name = typeof (cfg as Json)['_name_or_path'] === 'string' ? String((cfg as Json)['_name_or_path']) : path;
-  return shapeFromHfConfig(cfg as Json, name);
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new UsageError([{ where, message: `${path} must hold a JSON object`, hint }]);
+  return { config: config as Json, path };
+}
+
+export async function readHfConfig(path: string): Promise<ModelShape> {
+  const { config } = readHfConfigJson(path, path, 'pass a config.json path, a .gguf file or a preset name (llmbench estimate --help lists them)');
+  const name = typeof config['_name_or_path'] === 'string' ? String(config['_name_or_path']) : path;
+  return shapeFromHfConfig(config, name);
 }

@@ -1,5 +1,5 @@
 /**
- * GGUF header reader: magic, version, metadata key/values and the tensor table. It never reads tensor data; a
+ * The GGUF reader (the one in the tree; the writer is writer.ts): magic, version, metadata key/values and the tensor table. It never reads tensor data; a
  * 40 GB model costs a few MiB of reads (the vocabulary arrays are the bulk of a header).
  *
  * Layout (ggml/include/gguf.h, ggml/docs/gguf.md): "GGUF" magic, u32 version, then tensor count and KV count
@@ -8,14 +8,10 @@
  * data. Strings are a length (u64; u32 in v1) followed by UTF-8 bytes. v3 files may be big-endian: the version
  * then reads as a huge number in little-endian order, which is how we detect it.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { SetupError, UsageError } from '../core/errors.js';
+import { GGUF_VALUE_TYPE, ggufValueTypeName, type GgufMetadata, type GgufTypedValue } from './format.js';
 import { ggmlTypeById, tensorBytes } from './ggml-types.js';
-
-export const GGUF_VALUE_TYPES = {
-  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9,
-  UINT64: 10, INT64: 11, FLOAT64: 12,
-} as const;
 
 /** 64-bit integers become numbers when exact, bigints otherwise. */
 export type GgufScalar = number | bigint | boolean | string;
@@ -38,7 +34,7 @@ export interface GgufHeader {
   version: number;
   littleEndian: boolean;
   metadata: Record<string, GgufValue>;
-  /** Value type of each key (GGUF_VALUE_TYPES), and the element type for arrays. */
+  /** Value type of each key (GGUF_VALUE_TYPE), and the element type for arrays. */
   metadataTypes: Record<string, { type: number; elementType?: number }>;
   tensors: GgufTensorInfo[];
   alignment: number;
@@ -90,26 +86,26 @@ function small(v: bigint): number | bigint {
 export class GgufFormatError extends Error {}
 
 function readScalar(c: Cursor, type: number): GgufScalar {
-  const T = GGUF_VALUE_TYPES;
+  const T = GGUF_VALUE_TYPE;
   switch (type) {
-    case T.UINT8: return c.u8();
-    case T.INT8: return c.i8();
-    case T.UINT16: return c.u16();
-    case T.INT16: return c.i16();
-    case T.UINT32: return c.u32();
-    case T.INT32: return c.i32();
-    case T.FLOAT32: return c.f32();
-    case T.BOOL: return c.u8() !== 0;
-    case T.STRING: return c.str();
-    case T.UINT64: return c.u64();
-    case T.INT64: return c.i64();
-    case T.FLOAT64: return c.f64();
+    case T.uint8: return c.u8();
+    case T.int8: return c.i8();
+    case T.uint16: return c.u16();
+    case T.int16: return c.i16();
+    case T.uint32: return c.u32();
+    case T.int32: return c.i32();
+    case T.float32: return c.f32();
+    case T.bool: return c.u8() !== 0;
+    case T.string: return c.str();
+    case T.uint64: return c.u64();
+    case T.int64: return c.i64();
+    case T.float64: return c.f64();
     default: throw new GgufFormatError(`unknown metadata value type ${type} at byte ${c.pos - 4}`);
   }
 }
 
 function readValue(c: Cursor, type: number, depth: number): { value: GgufValue; elementType?: number } {
-  if (type !== GGUF_VALUE_TYPES.ARRAY) return { value: readScalar(c, type) };
+  if (type !== GGUF_VALUE_TYPE.array) return { value: readScalar(c, type) };
   if (depth > 8) throw new GgufFormatError('arrays nested too deeply');
   const elementType = c.u32();
   const n = c.count('array length');
@@ -162,34 +158,56 @@ export function parseGgufHeader(buf: Buffer, complete = true): GgufHeader {
   return { version, littleEndian: c.le, metadata, metadataTypes, tensors, alignment, dataOffset };
 }
 
-/** Reads only as much of the file as the header needs (1 MiB first, doubling), never the tensor data. */
-export async function readGgufHeader(path: string): Promise<GgufHeader> {
-  let fh;
+/**
+ * Reads only as much of the file as the header needs (1 MiB first, doubling), never the tensor data. Throws the
+ * file system's error when the file cannot be read and GgufFormatError when it is not a GGUF: for callers that word
+ * the error for their own option (make-model's --vocab-from). Synchronous: a header is a few MiB at most.
+ */
+export function readGgufHeaderFile(path: string): GgufHeader {
+  const fd = openSync(path, 'r');
   try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new UsageError([{ where: path, message: `cannot open GGUF file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'check the path' }]);
-  }
-  try {
-    const size = (await fh.stat()).size;
+    const size = fstatSync(fd).size;
     let want = Math.min(size, 1 << 20);
     for (;;) {
       const buf = Buffer.alloc(want);
-      const { bytesRead } = await fh.read(buf, 0, want, 0);
-      const complete = bytesRead >= size;
+      const bytesRead = readSync(fd, buf, 0, want, 0);
       try {
-        return parseGgufHeader(buf.subarray(0, bytesRead), complete);
+        return parseGgufHeader(buf.subarray(0, bytesRead), bytesRead >= size);
       } catch (e) {
-        if (!(e instanceof GgufNeedMoreError)) {
-          if (e instanceof GgufFormatError) throw new SetupError('LLMBENCH_GGUF_FORMAT', `${path}: ${e.message}`, 'the file is not a valid GGUF model (was the download cut short?)');
-          throw e;
-        }
+        if (!(e instanceof GgufNeedMoreError)) throw e;
         want = Math.min(size, want * 2);
       }
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
+}
+
+/** readGgufHeaderFile with the errors a user reads: UsageError for a path that cannot be opened, SetupError for a bad file. */
+export async function readGgufHeader(path: string): Promise<GgufHeader> {
+  try {
+    return readGgufHeaderFile(path);
+  } catch (e) {
+    if (e instanceof GgufFormatError) throw new SetupError('LLMBENCH_GGUF_FORMAT', `${path}: ${e.message}`, 'the file is not a valid GGUF model (was the download cut short?)');
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new UsageError([{ where: path, message: `cannot open GGUF file (${code})`, hint: 'check the path' }]);
+    throw e;
+  }
+}
+
+/**
+ * The metadata as ordered, typed pairs, the form the writer takes: keys copied from one file into another keep
+ * their exact GGUF types. 64-bit integers stay numbers when exact (bigints otherwise), as the reader reads them.
+ */
+export function typedMetadata(h: GgufHeader): GgufMetadata {
+  return Object.entries(h.metadata).map(([key, value]): [string, GgufTypedValue] => {
+    const t = h.metadataTypes[key]!;
+    const type = ggufValueTypeName(t.type)!;
+    if (type !== 'array') return [key, { type, value } as GgufTypedValue];
+    const itemType = t.elementType === undefined ? undefined : ggufValueTypeName(t.elementType);
+    if (itemType === undefined || itemType === 'array') throw new GgufFormatError(`${key}: arrays of arrays cannot be copied`);
+    return [key, { type: 'array', itemType, values: value as GgufValue[] } as GgufTypedValue];
+  });
 }
 
 /** Metadata helpers: a typed read with the architecture prefix filled in (`{arch}.block_count`). */

@@ -1,13 +1,14 @@
 /**
- * Picks the monitors for a run from the options and the target: server metrics at the adapter's default URL (or
- * --metrics-url), and telemetry from the local tools, a --telemetry-cmd wrapper, or --dcgm-url.
+ * Picks the monitors for a run from the options and the target: server metrics at --metrics-url or else the URL the
+ * target declares (the caller passes `ServerTarget.defaultMetricsUrl`: where a server serves its metrics is the
+ * target's knowledge, and monitors do not import targets), and telemetry from the local tools, a --telemetry-cmd wrapper, or --dcgm-url.
  */
 import { type Clock } from '../core/clock.js';
 import { HttpClient, type TlsOptions } from '../net/http.js';
 import { type TargetInfo } from '../core/target-info.js';
 import { type Monitor } from './monitor.js';
 import { type FetchText, ServerMetricsMonitor } from './server-metrics-monitor.js';
-import { defaultMetricsUrl, metricTableFor } from './server-metrics/index.js';
+import { metricTableFor } from './server-metrics/index.js';
 import { dcgmSource, npuSmiSource, nvidiaSmiSource, rocmSmiSource, splitCommand, type RunOptions } from './telemetry/sources.js';
 import { type TelemetrySource } from './telemetry/types.js';
 import { TelemetryMonitor } from './telemetry-monitor.js';
@@ -15,8 +16,10 @@ import { TelemetryMonitor } from './telemetry-monitor.js';
 export type TelemetryChoice = 'auto' | 'none' | 'nvidia-smi' | 'rocm-smi' | 'npu-smi';
 
 export interface MonitorOptions {
-  /** --metrics-url: a URL, 'none' to disable, or undefined for the adapter's default. */
+  /** --metrics-url: a URL, 'none' to disable, or undefined for `defaultMetricsUrl`. */
   metricsUrl?: string | null;
+  /** Where the target serves its Prometheus metrics by default (`ServerTarget.defaultMetricsUrl`); null/absent: none. */
+  defaultMetricsUrl?: string | null;
   /** --sample-interval, ms. */
   sampleIntervalMs: number;
   /** --telemetry: which tool; 'auto' tries nvidia-smi, rocm-smi, npu-smi in turn. */
@@ -66,7 +69,7 @@ export function createMonitors(opts: MonitorOptions, target: TargetInfo, clock: 
   const timeoutMs = opts.toolTimeoutMs ?? 5000;
   const fetchText = opts.fetchText ?? httpFetchText({ tls: opts.tls, headers: opts.headers, timeoutMs });
 
-  const metricsUrl = opts.metricsUrl === 'none' ? null : (opts.metricsUrl ?? (target.url ? defaultMetricsUrl(target.kind, target.url) : null));
+  const metricsUrl = opts.metricsUrl === 'none' ? null : (opts.metricsUrl ?? opts.defaultMetricsUrl ?? null);
   if (metricsUrl) monitors.push(new ServerMetricsMonitor(metricsUrl, metricTableFor(target.kind), target.model || null, clock, opts.sampleIntervalMs, fetchText));
 
   const choice = opts.telemetry ?? 'auto';

@@ -5,6 +5,7 @@
  */
 import { type Distribution, type RunResult, type ScenarioResult } from '../core/result.js';
 import { type Cell, type Column, type Table } from './table.js';
+import { num } from '../core/num.js';
 
 /** Rows of the per-scenario table: metric key in `ScenarioResult.metrics`, and the label with its unit. */
 export const SCENARIO_METRICS: ReadonlyArray<readonly [key: string, label: string]> = [
@@ -44,10 +45,6 @@ export function scenarioTable(s: ScenarioResult): Table {
 
 function fmtMs(v: number | null | undefined): string {
   return v === null || v === undefined ? 'n/a' : `${Number(v.toFixed(4))} ms`;
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function stat(s: ScenarioResult, metric: string, k: 'p50' | 'p90'): number | null {

@@ -8,6 +8,7 @@
 import { type ScenarioResult } from '../core/result.js';
 import { efficiency, findHardware, type HardwareSpec } from '../estimate/efficiency.js';
 import { type ModelShape } from '../estimate/shape.js';
+import { num } from '../core/num.js';
 
 export interface EfficiencyContext {
   shape: ModelShape;
@@ -18,7 +19,6 @@ export interface EfficiencyContext {
   kvDtype?: string;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** A device name from telemetry (e.g. "NVIDIA H100 80GB HBM3") matched to a hardware preset, if any. */
 export function hardwareFromTelemetry(s: ScenarioResult): HardwareSpec | null {

@@ -11,7 +11,7 @@
 import { type RunClock } from '../core/clock.js';
 import { type RequestRecord } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { arrivalOffsets, type LoadSpec } from '../schedules/schedule.js';
+import { arrivalOffsets, closedLoopClients, type LoadSpec } from '../schedules/schedule.js';
 import { type GenerationRequest, type Target } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
 import { Recorder } from './recorder.js';
@@ -161,7 +161,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         }
         await Promise.all(inflight);
       } else {
-        const workers = load.mode === 'sequential' ? 1 : load.mode === 'concurrency' ? load.concurrency : plan.requests ?? 1;
+        const workers = closedLoopClients(load, plan.requests) ?? 1;
         let next = 0;
         const worker = async () => {
           while (!interrupted && next < total && ctx.clock.now() < deadline) {

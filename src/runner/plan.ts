@@ -174,7 +174,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
     if (detected?.detected) io.log(`server: ${detected.detected}${detected.version ? ` ${detected.version}` : ''} (detected by ${detected.how}), api ${t.info.api}, length forcing: ${t.info.length_forcing}`);
     await withPerplexity(t, { ...headers, ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) });
     const monitors = await openScenarioMonitors(
-      { metricsUrl: s.metricsUrl ?? null, sampleIntervalMs: s.sampleIntervalMs ?? RUN_DEFAULTS.sampleIntervalMs, telemetry: s.telemetry ?? RUN_DEFAULTS.telemetry, telemetryCmd: s.telemetryCmd ?? null, dcgmUrl: s.dcgmUrl ?? null, tls, headers },
+      { metricsUrl: s.metricsUrl ?? null, sampleIntervalMs: s.sampleIntervalMs ?? RUN_DEFAULTS.sampleIntervalMs, telemetry: s.telemetry ?? RUN_DEFAULTS.telemetry, telemetryCmd: s.telemetryCmd ?? null, dcgmUrl: s.dcgmUrl ?? null, tls, headers, defaultMetricsUrl: t.defaultMetricsUrl },
       t.info,
       clock,
       { salted: !prompts && !q.dataset && !((w.sharedPrefix ?? 0) > 0) },

@@ -3,21 +3,17 @@
  * written at the start holds the configuration and the scenario plan, and requests.jsonl holds every request
  * that finished; summaries are derived from those exactly as at the end of a normal run.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
-import { parseRecords } from '../core/record.js';
+import { type RequestRecord } from '../core/record.js';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
 import { summarizeScenario, type Slo } from '../metrics/summarize.js';
-import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
+import { closedLoopClients, describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { restoreQuality } from '../quality/run-quality.js';
 
-export function rebuildResult(dir: string): RunResult {
-  const resultsPath = join(dir, 'results.json');
-  const requestsPath = join(dir, 'requests.jsonl');
-  if (!existsSync(resultsPath) || !existsSync(requestsPath)) throw new UsageError([{ where: dir, message: 'is not an llmbench result folder (needs results.json and requests.jsonl)' }]);
-  const base = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResult;
-  const records = parseRecords(readFileSync(requestsPath, 'utf8')).records;
+/**
+ * Pure: the run as loaded from its folder (src/reports/inputs.ts `loadRunDir`, the one reader of result folders)
+ * in, the rebuilt result out; the caller writes it back.
+ */
+export function rebuildResult(base: RunResult, records: readonly RequestRecord[]): RunResult {
   const plan = (base.plan as Array<{ id: string; dims: ScenarioResult['dims']; load: LoadSpec }> | undefined) ?? [];
   const cfg = base.config as { percentiles?: number[]; slo?: Slo };
   const done = new Map(base.scenarios.map((s) => [s.id, s]));
@@ -26,7 +22,7 @@ export function rebuildResult(dir: string): RunResult {
     const rs = records.filter((r) => r.scenario_id === p.id);
     if (!rs.length) continue;
     const prev = done.get(p.id);
-    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? rs.filter((r) => !r.warmup && r.repeat === 0).length : null;
+    const concurrency = closedLoopClients(p.load, rs.filter((r) => !r.warmup && r.repeat === 0).length);
     const stats = summarizeScenario(rs, { percentiles: cfg.percentiles ?? [], slo: cfg.slo ?? null, concurrency });
     const measured = rs.filter((r) => !r.warmup);
     const scenario: ScenarioResult = {

@@ -13,7 +13,7 @@ import { LlmbenchError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { spread } from '../metrics/stats.js';
-import { describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
+import { closedLoopClients, describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
 import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
 import { executeScenario, type ExecSettings } from './execute.js';
@@ -197,7 +197,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();
           const self = new SelfMonitor();
-          const concurrency = spec.load.mode === 'sequential' ? 1 : spec.load.mode === 'concurrency' ? spec.load.concurrency : spec.load.mode === 'batch' ? requests : null;
+          const concurrency = closedLoopClients(spec.load, requests);
           const runRes = await executeScenario(
             { ...pickExec(plan), id: spec.id, workload, load: spec.load, requests },
             {

@@ -35,18 +35,28 @@ export function arrivalName(a: Arrival): string {
   return a.kind === 'gamma' ? `gamma(shape ${a.shape})` : a.kind;
 }
 
-/** Maximum requests in flight a load allows (sizes the connection pool and the engine's sequences). */
-export function loadConcurrency(l: LoadSpec, requests: number | null): number {
+/**
+ * How many clients a closed-loop load keeps busy: 1 sequential, N for `concurrency`, every request for a batch
+ * (`requests`: the scenario's request count, null when it runs for a duration); null for an open loop, whose
+ * requests in flight follow the arrivals. The runner's workers, the summary's clients and a rebuild all use it.
+ */
+export function closedLoopClients(l: LoadSpec, requests: number | null): number | null {
   switch (l.mode) {
     case 'sequential':
       return 1;
     case 'concurrency':
       return l.concurrency;
     case 'batch':
-      return requests ?? 1;
+      return requests;
     case 'rate':
-      return l.concurrency ?? Math.max(1, Math.ceil(l.rate * 4));
+      return null;
   }
+}
+
+/** Maximum requests in flight a load allows (sizes the connection pool and the engine's sequences). */
+export function loadConcurrency(l: LoadSpec, requests: number | null): number {
+  if (l.mode === 'rate') return l.concurrency ?? Math.max(1, Math.ceil(l.rate * 4));
+  return closedLoopClients(l, requests) ?? 1;
 }
 
 /**

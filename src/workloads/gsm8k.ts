@@ -1,10 +1,10 @@
 /**
  * GSM8K (Cobbe et al. 2021, github.com/openai/grade-school-math): grade-school math word problems, JSONL with
  * `question` and `answer`, the answer's last line being `#### N`. The test split has 1319 items.
- * Scoring is numeric: the model's final number (src/quality/extract.ts) against N.
+ * Scoring is numeric: the model's final number (src/workloads/answers/extract.ts) against N.
  */
 import { UsageError, type Problem } from '../core/errors.js';
-import { parseGsm8kGold, scoreNumber } from '../quality/extract.js';
+import { parseGsm8kGold, scoreNumber } from './answers/extract.js';
 import { readJsonl, textField } from './jsonl.js';
 import { type PromptTemplate } from './prompt-template.js';
 import { QaDatasetWorkload, type QaItem } from './qa-dataset.js';

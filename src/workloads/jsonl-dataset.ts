@@ -4,7 +4,7 @@
  * The prompt is sent as written (no instruction is added), so the file decides what the model is asked.
  */
 import { UsageError, type Problem } from '../core/errors.js';
-import { parseNumericGold, scoreExact, scoreNumber } from '../quality/extract.js';
+import { parseNumericGold, scoreExact, scoreNumber } from './answers/extract.js';
 import { readJsonl, textField } from './jsonl.js';
 import { type PromptTemplate } from './prompt-template.js';
 import { QaDatasetWorkload, type QaItem } from './qa-dataset.js';

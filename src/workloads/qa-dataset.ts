@@ -4,7 +4,7 @@
  * GSM8K (gsm8k.ts) and generic JSONL (jsonl-dataset.ts) differ only in how they load items and score them.
  */
 import { UsageError } from '../core/errors.js';
-import { type Score } from '../quality/extract.js';
+import { type Score } from './answers/extract.js';
 import { itemIndex, type PromptItem, type Workload, type WorkloadContext } from './workload.js';
 import { chatPrompt, completionPrompt, describeTemplate, scoredText, type Example, type PromptTemplate, type TemplateStyle } from './prompt-template.js';
 

@@ -5,7 +5,7 @@
 import { type ChatMessage } from '../core/chat.js';
 import { type TokenCountSource } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { type ApiStyle } from '../targets/target.js';
+import { type ApiStyle } from '../core/target-info.js';
 
 export interface PromptItem {
   messages?: ChatMessage[];

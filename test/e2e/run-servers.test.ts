@@ -2,12 +2,13 @@
 // token counts, server timings, server metrics, errors inside 200 streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { type RunResult, type ScenarioResult } from '../../src/core/result.js';
 import { type RequestRecord } from '../../src/core/record.js';
+import { readOnlyRun } from '../support/run-folder.js';
 import { type ScriptedServer, startLlamacpp, startLmdeploy, startMindie, startOllama, startSglang, startTgi, startTriton, startTrtllm, startVllm } from '../support/servers/index.js';
 
 async function runCli(args: string[]): Promise<{ code: number; result: RunResult | null; records: RequestRecord[]; stderr: string }> {
@@ -26,9 +27,7 @@ async function runCli(args: string[]): Promise<{ code: number; result: RunResult
     const result = stdout ? (JSON.parse(stdout) as RunResult) : null;
     let records: RequestRecord[] = [];
     if (result) {
-      const { readdirSync } = await import('node:fs');
-      const dir = join(out, readdirSync(out)[0]!);
-      records = readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      records = readOnlyRun(out).records;
     }
     return { code, result, records, stderr };
   } finally {

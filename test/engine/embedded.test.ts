@@ -65,6 +65,12 @@ test('two parallel sequences both finish with exact lengths', async () => {
   const sinks = [new CaptureSink(), new CaptureSink(), new CaptureSink()];
   await Promise.all(sinks.map((s, i) => target.send(request({ prompt: `Lily saw a cat ${i}`, max_tokens: 20 + i, force_length: true }), s, never)));
   assert.deepEqual(sinks.map((s) => s.deltas.length), [20, 21, 22]);
+  // With two sequences, two of the three generate at the same time (their token spans overlap) and the third
+  // starts only when a sequence is free (never three at once). Token times are taken in the engine.
+  const spans = sinks.map((s) => [s.deltas[0]!.at!, s.deltas.at(-1)!.at!] as const).sort((x, y) => x[0] - y[0]);
+  const [a, b, c] = spans as [readonly [number, number], readonly [number, number], readonly [number, number]];
+  assert.ok(b[0] < a[1], `the first two overlap: ${JSON.stringify(spans)}`);
+  assert.ok(c[0] >= Math.min(a[1], b[1]), `the third waits for a free sequence: ${JSON.stringify(spans)}`);
 });
 
 test('tokenizer: encode, decode, countPrompt', async () => {

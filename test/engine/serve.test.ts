@@ -154,7 +154,7 @@ test('a client that disconnects mid-stream cancels its request; others are unaff
   // The cancel reaches the engine between two tokens; poll (bounded) until it has been counted.
   const aborted = /^llmbench:request_success_total\{model_name="stories260K",finished_reason="abort"\} 1$/m;
   let m = '';
-  for (let i = 0; i < 100 && !aborted.test(m); i++) {
+  for (let i = 0; i < 1000 && !aborted.test(m); i++) {
     if (i) await new Promise((r) => setTimeout(r, 20));
     m = await (await fetch(srv.url + '/metrics')).text();
   }

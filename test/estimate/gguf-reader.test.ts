@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { GGUF_VALUE_TYPES as T, parseGgufHeader, readGgufHeader } from '../../src/gguf/reader.js';
+import { parseGgufHeader, readGgufHeader } from '../../src/gguf/reader.js';
+import { GGUF_VALUE_TYPE as T } from '../../src/gguf/format.js';
 import { GGML_TYPES, bitsPerWeight, ggmlTypeByName, tensorBytes } from '../../src/gguf/ggml-types.js';
 import { LlmbenchError } from '../../src/core/errors.js';
 
@@ -23,7 +24,7 @@ test('stories260K: metadata, tensor table and data offset from the header alone'
   const tokens = h.metadata['tokenizer.ggml.tokens'] as string[];
   assert.equal(tokens.length, 512);
   assert.deepEqual(tokens.slice(0, 3), ['<unk>', '<s>', '</s>']);
-  assert.deepEqual(h.metadataTypes['tokenizer.ggml.scores'], { type: T.ARRAY, elementType: T.FLOAT32 });
+  assert.deepEqual(h.metadataTypes['tokenizer.ggml.scores'], { type: T.array, elementType: T.float32 });
   assert.equal(h.tensors.length, 48);
   assert.deepEqual(h.tensors[0], { name: 'token_embd.weight', dims: [64, 512], type: 0, offset: 0, elements: 32768, bytes: 131072 });
   assert.deepEqual(h.tensors.find((t) => t.name === 'blk.0.ffn_down.weight')?.dims, [172, 64]);
@@ -91,21 +92,21 @@ class W {
 }
 
 const EVERY_TYPE: Array<[string, number, (w: W) => void]> = [
-  ['u8', T.UINT8, (w) => w.u8(250)],
-  ['i8', T.INT8, (w) => w.i8(-5)],
-  ['u16', T.UINT16, (w) => w.u16(65000)],
-  ['i16', T.INT16, (w) => w.i16(-300)],
-  ['u32', T.UINT32, (w) => w.u32(4_000_000_000)],
-  ['i32', T.INT32, (w) => w.i32(-70000)],
-  ['f32', T.FLOAT32, (w) => w.f32(0.5)],
-  ['bool', T.BOOL, (w) => w.u8(1)],
-  ['str', T.STRING, (w) => w.str('héllo')],
-  ['u64', T.UINT64, (w) => w.u64(2n ** 60n)],
-  ['i64', T.INT64, (w) => w.i64(-42n)],
-  ['f64', T.FLOAT64, (w) => w.f64(-1.25)],
-  ['general.alignment', T.UINT32, (w) => w.u32(64)],
-  ['nested', T.ARRAY, (w) => { w.u32(T.ARRAY); w.count(2); for (const n of [1, 2]) { w.u32(T.INT32); w.count(n); for (let i = 0; i < n; i++) w.i32(i + 7); } }],
-  ['strs', T.ARRAY, (w) => { w.u32(T.STRING); w.count(2); w.str('a'); w.str(''); }],
+  ['u8', T.uint8, (w) => w.u8(250)],
+  ['i8', T.int8, (w) => w.i8(-5)],
+  ['u16', T.uint16, (w) => w.u16(65000)],
+  ['i16', T.int16, (w) => w.i16(-300)],
+  ['u32', T.uint32, (w) => w.u32(4_000_000_000)],
+  ['i32', T.int32, (w) => w.i32(-70000)],
+  ['f32', T.float32, (w) => w.f32(0.5)],
+  ['bool', T.bool, (w) => w.u8(1)],
+  ['str', T.string, (w) => w.str('héllo')],
+  ['u64', T.uint64, (w) => w.u64(2n ** 60n)],
+  ['i64', T.int64, (w) => w.i64(-42n)],
+  ['f64', T.float64, (w) => w.f64(-1.25)],
+  ['general.alignment', T.uint32, (w) => w.u32(64)],
+  ['nested', T.array, (w) => { w.u32(T.array); w.count(2); for (const n of [1, 2]) { w.u32(T.int32); w.count(n); for (let i = 0; i < n; i++) w.i32(i + 7); } }],
+  ['strs', T.array, (w) => { w.u32(T.string); w.count(2); w.str('a'); w.str(''); }],
 ];
 
 const EXPECTED = {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mapHfConfig } from '../../src/engine/make-model/hf-config.js';
+import { mapHfConfig } from '../../src/engine/make-model/llama-config.js';
 import { completeShape, parameterCount, planTensors, type ModelShape } from '../../src/engine/make-model/shape.js';
 import { resolveRecipe } from '../../src/engine/make-model/recipe.js';
 import { UsageError } from '../../src/core/errors.js';
@@ -126,7 +126,7 @@ test('resolveRecipe: flags override the config, the copied tokenizer sets the vo
     assert.throws(() => resolveRecipe({ vocab: 100, vocabFrom: '../shared/fixtures/vocab/ggml-vocab-llama-spm.gguf' }), /--vocab: 100 tokens, but .*ggml-vocab-llama-spm.gguf has 32000/);
     assert.throws(() => resolveRecipe({ vocab: 100 }), /--vocab: the built-in byte-level vocab takes 259 to 866659 tokens \(got 100\)/);
     assert.throws(() => resolveRecipe({ config: join(dir, 'nope.json') }), /--config: cannot read .*nope.json: file not found/);
-    assert.throws(() => resolveRecipe({ vocabFrom: path }), /--vocab-from: cannot read .*config.json: not a GGUF file \(bad magic\)/);
+    assert.throws(() => resolveRecipe({ vocabFrom: path }), /--vocab-from: cannot read .*config.json: not a GGUF file \(the first 4 bytes are not "GGUF"\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
-import { layoutGguf, writeGgufFile, type GgufMetadata, type GgufTensor } from '../../src/engine/gguf-writer.js';
-import { readGgufKvs } from '../../src/engine/make-model/gguf-kv-reader.js';
+import { layoutGguf, writeGgufFile, type GgufMetadata, type GgufTensor } from '../../src/gguf/writer.js';
+import { readGgufHeaderFile, typedMetadata } from '../../src/gguf/reader.js';
 import { ggmlTypeByName } from '../../src/gguf/ggml-types.js';
 
 const F32 = ggmlTypeByName('f32')!;
@@ -79,11 +79,13 @@ test('tensor offsets are aligned to general.alignment and the file size adds up'
     assert.equal(file[start + 128 + 135], 3);
     assert.equal(file[start + 128 + 136], 0);
 
-    // Our reader gets every value back with its type.
-    const kvs = readGgufKvs(path);
-    assert.equal(kvs.version, 3);
-    assert.equal(kvs.tensorCount, 3);
-    const byKey = new Map(kvs.metadata);
+    // Our reader gets every value back with its type, and the tensor table with the offsets written.
+    const h = readGgufHeaderFile(path);
+    assert.equal(h.version, 3);
+    assert.deepEqual(h.tensors.map((t) => [t.name, t.offset, t.bytes]), [['a', 0, 20], ['b', 64, 24], ['c', 128, 136]]);
+    assert.equal(h.dataOffset, layout.header.length);
+    assert.deepEqual(typedMetadata(h).map(([k]) => k), md.map(([k]) => k));
+    const byKey = new Map(typedMetadata(h));
     assert.deepEqual(byKey.get('t.u64'), { type: 'uint64', value: 2n ** 60n });
     assert.deepEqual(byKey.get('t.i64'), { type: 'int64', value: -5 });
     assert.deepEqual(byKey.get('t.str'), { type: 'string', value: 'héllo' });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { makeModel, type ModelRecipe } from '../../src/engine/make-model/make.js';
-import { writeGgufFile } from '../../src/engine/gguf-writer.js';
+import { writeGgufFile } from '../../src/gguf/writer.js';
 import { completeShape } from '../../src/engine/make-model/shape.js';
 import { builtinVocab, vocabFromGguf } from '../../src/engine/make-model/vocab.js';
 import { f16BitsToF32, f32ToF16Bits, logitStd, type WeightDtype } from '../../src/engine/make-model/weights.js';
@@ -163,5 +163,5 @@ test('--vocab-from reads any GGUF with a tokenizer (a whole model too) and refus
   await writeGgufFile(bare, [['general.architecture', { type: 'string', value: 'llama' }]], []);
   assert.throws(() => vocabFromGguf(bare), /--vocab-from: .*bare\.gguf has no tokenizer \(tokenizer\.ggml\.model and tokenizer\.ggml\.tokens are missing\)/);
   writeFileSync(bare, readFileSync(bare).subarray(0, 30));
-  assert.throws(() => vocabFromGguf(bare), /--vocab-from: cannot read .*bare\.gguf: file ends inside the metadata/);
+  assert.throws(() => vocabFromGguf(bare), /--vocab-from: cannot read .*bare\.gguf: the file ends inside the header \(at byte \d+\)/);
 });

@@ -141,7 +141,7 @@ test('server metrics monitor scrapes the default URL and summarises the window',
   const port = (srv.address() as { port: number }).port;
   try {
     const clock = new ManualClock();
-    const mons = createMonitors({ sampleIntervalMs: 60_000, telemetry: 'none' }, target('vllm', `http://127.0.0.1:${port}`), clock);
+    const mons = createMonitors({ sampleIntervalMs: 60_000, telemetry: 'none', defaultMetricsUrl: `http://127.0.0.1:${port}/metrics` }, target('vllm', `http://127.0.0.1:${port}`), clock);
     assert.equal(mons.length, 1);
     await mons[0]!.start();
     clock.advance(100);
@@ -156,12 +156,19 @@ test('server metrics monitor scrapes the default URL and summarises the window',
   }
 });
 
+test('server metrics: no URL from the caller and no --metrics-url means no scraping (monitors do not guess the server\'s URL)', () => {
+  const mons = createMonitors({ sampleIntervalMs: 60_000, telemetry: 'none' }, target('vllm', 'http://127.0.0.1:1'), new ManualClock());
+  assert.deepEqual(mons.map((m) => m.name), []);
+  const named = createMonitors({ sampleIntervalMs: 60_000, telemetry: 'none', metricsUrl: 'none', defaultMetricsUrl: 'http://127.0.0.1:1/metrics' }, target('vllm', 'http://127.0.0.1:1'), new ManualClock());
+  assert.deepEqual(named.map((m) => m.name), []);
+});
+
 test('server metrics monitor: a failing scrape is one notice with the enabling hint', async () => {
   const srv = createServer((_req, res) => void res.writeHead(501).end('{"error":{"code":501,"message":"This server does not support metrics endpoint.","type":"not_supported_error"}}'));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as { port: number }).port;
   try {
-    const [m] = createMonitors({ sampleIntervalMs: 60_000, telemetry: 'none' }, target('llamacpp', `http://127.0.0.1:${port}`), new ManualClock());
+    const [m] = createMonitors({ sampleIntervalMs: 60_000, telemetry: 'none', defaultMetricsUrl: `http://127.0.0.1:${port}/metrics` }, target('llamacpp', `http://127.0.0.1:${port}`), new ManualClock());
     await m!.start();
     const r = await m!.stop();
     assert.equal(r.notices.length, 1);

@@ -2,7 +2,6 @@
  * GSM8K through the real embedded engine on stories260K (a 260K-parameter story model): the workload's chat and
  * completion prompts go through llama.cpp, every answer is scored, and the model, which only writes children's
  * stories, gets none right: accuracy is a measured 0 with its Wilson interval, not n/a.
- * Skips, saying why, when the embedded target is not in the tree.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,13 +9,13 @@ import { createQualityWorkload } from '../../src/cli/options/quality.js';
 import { accuracySummary, wilsonInterval } from '../../src/quality/accuracy.js';
 import { RunClock } from '../../src/core/clock.js';
 import { type StreamSink } from '../../src/targets/target.js';
-import { loadEmbedded, MODEL } from './embedded-helper.js';
+import { createEmbeddedTarget } from '../../src/targets/embedded.js';
 
 const GSM8K = '../shared/datasets/gsm8k/test.jsonl';
-const embedded = await loadEmbedded();
+const MODEL = '../shared/fixtures/models/stories260K.gguf';
 
-test('GSM8K through the embedded engine (stories260K): 3 items per API, all scored, none right', { skip: embedded.skip, timeout: 120_000 }, async () => {
-  const target = await embedded.create!({ modelPath: MODEL, clock: new RunClock(), threads: 1, contextSize: 1024 });
+test('GSM8K through the embedded engine (stories260K): 3 items per API, all scored, none right', { timeout: 120_000 }, async () => {
+  const target = await createEmbeddedTarget({ modelPath: MODEL, clock: new RunClock(), threads: 1, contextSize: 1024 });
   try {
     for (const api of ['chat', 'completions'] as const) {
       const values = { dataset: 'gsm8k', datasetPath: GSM8K, datasetLimit: 3, maxTokens: 24 };

@@ -3,7 +3,7 @@
  * wrong, in one of many formats models really use, so the expected accuracy is known exactly.
  */
 import { readFileSync } from 'node:fs';
-import { parseGsm8kGold } from '../../src/quality/extract.js';
+import { parseGsm8kGold } from '../../src/workloads/answers/extract.js';
 
 const GSM8K = '../shared/datasets/gsm8k/test.jsonl';
 export const rows = readFileSync(GSM8K, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { question: string; answer: string });

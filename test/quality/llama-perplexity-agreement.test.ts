@@ -1,8 +1,9 @@
 /**
  * The embedded engine's perplexity must agree with llama.cpp's own llama-perplexity on the same model, text and
  * context size (docs/quality.md "Agreement with llama-perplexity"). Runs when both exist: the llama-perplexity
- * binary (built by hand as in the embedded-engine issue; ../llama.cpp-build/bin, or $LLMBENCH_LLAMA_PERPLEXITY)
- * and the embedded target (src/targets/embedded.ts); otherwise skips, saying which is missing.
+ * binary (built by hand as in the embedded-engine issue; ../llama.cpp-build/bin, or $LLMBENCH_LLAMA_PERPLEXITY);
+ * without it the test skips, saying so. The embedded target and the model are part of every checkout: a failure to
+ * load either fails the test.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,9 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { perplexityOfFile } from '../../src/quality/perplexity.js';
 import { RunClock } from '../../src/core/clock.js';
-import { loadEmbedded, MODEL } from './embedded-helper.js';
+import { createEmbeddedTarget } from '../../src/targets/embedded.js';
 
+const MODEL = resolve('../shared/fixtures/models/stories260K.gguf');
 const TEXT = resolve('test/fixtures/quality/story.txt');
 const BINARY = resolve(process.env.LLMBENCH_LLAMA_PERPLEXITY ?? '../llama.cpp-build/bin/llama-perplexity');
 /**
@@ -23,10 +25,7 @@ const BINARY = resolve(process.env.LLMBENCH_LLAMA_PERPLEXITY ?? '../llama.cpp-bu
  */
 const TOLERANCE = 1e-3;
 
-const embedded = await loadEmbedded();
-const createEmbeddedTarget = embedded.create;
-let skip: string | false = embedded.skip;
-if (!skip && !existsSync(BINARY)) skip = `llama-perplexity not found at ${BINARY} (build llama.cpp by hand, or set LLMBENCH_LLAMA_PERPLEXITY)`;
+const skip: string | false = existsSync(BINARY) ? false : `llama-perplexity not found at ${BINARY} (build llama.cpp by hand, or set LLMBENCH_LLAMA_PERPLEXITY)`;
 
 async function llamaPerplexity(args: string[]): Promise<{ ppl: number; log: string }> {
   const { stdout, stderr } = await promisify(execFile)(BINARY, ['-m', MODEL, '-f', TEXT, '-t', '1', ...args], { timeout: 60_000, maxBuffer: 16 << 20 });
@@ -41,7 +40,7 @@ async function llamaPerplexity(args: string[]): Promise<{ ppl: number; log: stri
 
 test('embedded perplexity agrees with llama-perplexity (stories260K, -c 128 and --ppl-stride)', { skip, timeout: 120_000 }, async () => {
   // default mode: -c 128 → ⌊1723/128⌋ = 13 windows, second halves scored
-  const target = await createEmbeddedTarget!({ modelPath: MODEL, clock: new RunClock(), threads: 1, contextSize: 256 });
+  const target = await createEmbeddedTarget({ modelPath: MODEL, clock: new RunClock(), threads: 1, contextSize: 256 });
   try {
     const ref = await llamaPerplexity(['-c', '128', '-b', '128']);
     const ours = await perplexityOfFile(target.scorer(), TEXT, { window: 128, stride: null });

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { runCli, tempDir } from '../support/cli.js';
 import { validate } from '../support/json-schema.js';
 import { rebuildResult } from '../../src/runner/rebuild.js';
+import { loadRunDir } from '../../src/reports/inputs.js';
 import { wilsonInterval } from '../../src/quality/accuracy.js';
 import { type ChatMessage } from '../../src/core/chat.js';
 import { type RequestRecord } from '../../src/core/record.js';
@@ -108,7 +109,8 @@ test('llmbench run --dataset gsm8k --perplexity: exact accuracy, answers and per
       assert.deepEqual(r.answer, { extracted: reply(r.index).expected, gold: reply(r.index).gold, correct: !isWrong(r.index) }, `request ${r.index}`);
     }
     // a results.json rebuilt from requests.jsonl keeps the accuracy (derived again) and the perplexity
-    const rebuilt = rebuildResult(resultsDir).scenarios[0]!;
+    const loaded = loadRunDir(resultsDir);
+    const rebuilt = rebuildResult(loaded.result, loaded.records).scenarios[0]!;
     assert.equal(rebuilt.summary.accuracy, 0.75);
     assert.deepEqual(rebuilt.summary.accuracy_ci95, wilsonInterval(18, 24));
     assert.equal(rebuilt.summary.perplexity, s.summary.perplexity);

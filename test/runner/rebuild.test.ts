@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { rebuildResult } from '../../src/runner/rebuild.js';
+import { loadRunDir } from '../../src/reports/inputs.js';
 import { type RunResult } from '../../src/core/result.js';
 
 test('after a hard crash, results.json is rebuilt from requests.jsonl with the same summaries', async () => {
@@ -18,7 +19,9 @@ test('after a hard crash, results.json is rebuilt from requests.jsonl with the s
     // Simulate a crash: the results.json of the start of the run (no scenarios, not finished) and a torn last line.
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...complete, scenarios: [], finished_at: null }));
     appendFileSync(join(dir, 'requests.jsonl'), '{"scenario_id":"in8_out4_c2","rep');
-    const rebuilt = rebuildResult(dir);
+    const run = loadRunDir(dir);
+    assert.equal(run.skippedLines, 1, 'the torn last line');
+    const rebuilt = rebuildResult(run.result, run.records);
     assert.equal(rebuilt.interrupted, true);
     assert.deepEqual(rebuilt.scenarios.map((x) => x.id), ['in8_out4_c1', 'in8_out4_c2']);
     for (let i = 0; i < 2; i++) {

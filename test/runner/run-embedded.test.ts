@@ -1,27 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli, tempDir } from '../support/cli.js';
 import { startServe } from '../../src/engine/serve/server.js';
-import { type RunResult } from '../../src/core/result.js';
-import { type RequestRecord } from '../../src/core/record.js';
+import { readOnlyRun } from '../support/run-folder.js';
 
 const STORIES = resolve('..', 'shared', 'fixtures', 'models', 'stories260K.gguf');
-
-function readRun(out: string): { result: RunResult; records: RequestRecord[] } {
-  const dir = join(out, readdirSync(out)[0]!);
-  return {
-    result: JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult,
-    records: readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RequestRecord),
-  };
-}
 
 test('embedded engine: exact input and output lengths, engine timings, memory and environment in the results', async () => {
   const out = tempDir();
   const r = await runCli(['run', '--model', STORIES, '--input-tokens', '24', '--output-tokens', '12', '--requests', '2', '-c', '1,2', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const { result, records } = readRun(out);
+  const { result, records } = readOnlyRun(out);
   assert.equal(result.target!.kind, 'embedded');
   assert.equal(result.target!.length_forcing, 'engine');
   assert.deepEqual(result.scenarios.map((s) => s.id), ['in24_out12_c1', 'in24_out12_c2']);
@@ -54,7 +45,7 @@ test('engine settings multiply the grid; a corrupt model fails its scenarios, th
   const out = join(dir, 'out');
   const r = await runCli(['run', '--model', `${corrupt},${copy}`, '--context-size', '256,512', '--input-tokens', '8', '--output-tokens', '4', '--requests', '1', '--out', out]);
   assert.equal(r.code, 4, r.stderr);
-  const { result } = readRun(out);
+  const { result } = readOnlyRun(out);
   assert.deepEqual(
     result.scenarios.map((s) => [s.id, s.status]),
     [
@@ -75,7 +66,7 @@ test('zero setup: with no --target and no --model a random-weights model is made
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /made the default model/);
   assert.match(r.stderr, /the timings are real, the generated text is meaningless/);
-  const { result } = readRun(out);
+  const { result } = readOnlyRun(out);
   assert.equal(result.target!.random_weights, true);
   assert.equal(result.warnings[0]!.code, 'RANDOM_WEIGHTS');
   assert.equal(readdirSync(cache).filter((f) => f.endsWith('.gguf')).length, 1);
@@ -90,7 +81,7 @@ test('llmbench serve + run --target round trip: detected, exact lengths from its
     const out = tempDir();
     const r = await runCli(['run', '--target', srv.url, '--input-tokens', '20', '--output-tokens', '10', '--requests', '4', '-c', '2', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
-    const { result, records } = readRun(out);
+    const { result, records } = readOnlyRun(out);
     assert.equal(result.scenarios[0]!.summary.requests_ok, 4);
     for (const rec of records) {
       assert.equal(rec.input_tokens, 20);
@@ -115,10 +106,10 @@ test('embedded engine: the raw prompt by default (3-token inputs exist), the cha
   const out = tempDir();
   const r = await runCli(['run', '--model', STORIES, '--input-tokens', '3', '--output-tokens', '5', '--requests', '2', '--out', join(out, 'raw')]);
   assert.equal(r.code, 0, r.stderr);
-  for (const rec of readRun(join(out, 'raw')).records) assert.deepEqual([rec.input_tokens, rec.output_tokens], [3, 5]);
+  for (const rec of readOnlyRun(join(out, 'raw')).records) assert.deepEqual([rec.input_tokens, rec.output_tokens], [3, 5]);
   const c = await runCli(['run', '--model', STORIES, '--api', 'chat', '--input-tokens', '40', '--output-tokens', '5', '--requests', '2', '--out', join(out, 'chat')]);
   assert.equal(c.code, 0, c.stderr);
-  const chat = readRun(join(out, 'chat'));
+  const chat = readOnlyRun(join(out, 'chat'));
   for (const rec of chat.records) assert.deepEqual([rec.input_tokens, rec.output_tokens], [40, 5]);
   assert.ok(((chat.result.scenarios[0]!.workload as { template_overhead_tokens: number }).template_overhead_tokens) > 0);
 });
@@ -128,7 +119,7 @@ test('an --engine-cpus list the process may not use is a warning in the output a
   const r = await runCli(['run', '--model', STORIES, '--input-tokens', '8', '--output-tokens', '2', '--requests', '1', '--engine-cpus', '4000', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: engine not pinned: --engine-cpus 4000: CPU 4000 is not among the CPUs this process may use/);
-  const { result } = readRun(out);
+  const { result } = readOnlyRun(out);
   assert.equal((result.environment.engine as Record<string, unknown>).engine_cpus, null);
   assert.ok(result.warnings.some((w) => w.code === 'ENGINE_CPUS_NOT_PINNED'), JSON.stringify(result.warnings));
 });

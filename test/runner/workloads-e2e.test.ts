@@ -1,13 +1,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
-import { type RunResult } from '../../src/core/result.js';
-import { type RequestRecord } from '../../src/core/record.js';
 import { loadLocalTokenizer } from '../../src/workloads/local-tokenizer.js';
+import { readOnlyRun } from '../support/run-folder.js';
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -18,13 +17,6 @@ async function server(opts = { tokenize: true }, script = {}) {
   servers.push(s);
   return s;
 }
-function readRun(out: string): { result: RunResult; records: RequestRecord[] } {
-  const dir = join(out, readdirSync(out)[0]!);
-  return {
-    result: JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult,
-    records: readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RequestRecord),
-  };
-}
 
 test('--prompts: plain text and JSONL files, natural length up to --max-tokens, cycling through the file', async () => {
   const s = await server();
@@ -33,7 +25,7 @@ test('--prompts: plain text and JSONL files, natural length up to --max-tokens, 
   writeFileSync(join(dir, 'p.jsonl'), '{"prompt": "hello"}\n{"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]}\n');
   const r = await runCli(['run', '--target', s.url, '--prompts', join(dir, 'p.txt'), '--max-tokens', '5', '--batch', '--out', join(dir, 'a')]);
   assert.equal(r.code, 0, r.stderr);
-  const a = readRun(join(dir, 'a'));
+  const a = readOnlyRun(join(dir, 'a'));
   assert.equal(a.result.scenarios[0]!.id, 'prompts_batch');
   assert.equal(a.records.length, 3);
   const sent = s.requests.filter((q) => q.path === '/v1/chat/completions').slice(-3).map((q) => (q.body.messages as Array<{ content: string }>)[0]!.content).sort();
@@ -51,7 +43,7 @@ test('--prompts: plain text and JSONL files, natural length up to --max-tokens, 
   // Warmup requests have negative indexes: they wrap to the end of the file (item 1 of 0..1), then measured ones start at 0.
   const r3 = await runCli(['run', '--target', s.url, '--prompts', join(dir, 'p.jsonl'), '--requests', '2', '--warmup', '1', '--out', join(dir, 'w')]);
   assert.equal(r3.code, 0, r3.stderr);
-  const w = readRun(join(dir, 'w'));
+  const w = readOnlyRun(join(dir, 'w'));
   assert.deepEqual(w.records.map((x) => [x.warmup === true, x.status]), [[true, 'ok'], [false, 'ok'], [false, 'ok']]);
   const warm = s.requests.filter((q) => q.path === '/v1/chat/completions').slice(-3).map((q) => q.body.messages);
   assert.deepEqual(warm[0], [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }]);
@@ -66,13 +58,16 @@ test('ranges draw a length per request; --shared-prefix makes every prompt start
   const out = tempDir();
   const r = await runCli(['run', '--target', s.url, '--api', 'completions', '--input-tokens', '20-40', '--output-tokens', '2', '--shared-prefix', '8', '--requests', '6', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const { records } = readRun(out);
+  const { records } = readOnlyRun(out);
+  assert.equal(records.length, 6);
   const lengths = records.map((x) => x.input_tokens_expected!);
   for (const n of lengths) assert.ok(n >= 20 && n <= 40, `${n}`);
   assert.ok(new Set(lengths).size > 1, 'lengths vary');
   // The scripted tokenizer is one token per word: usage (words + BOS) equals the expected count.
   for (const x of records) assert.equal(x.input_tokens, x.input_tokens_expected);
-  const prompts = s.requests.filter((q) => q.path === '/v1/completions').slice(-6).map((q) => String(q.body.prompt).split(' '));
+  // The target's init probe is a completion too (max_tokens 1); the measured requests ask for 2.
+  const prompts = s.requests.filter((q) => q.path === '/v1/completions' && q.body.max_tokens === 2).map((q) => String(q.body.prompt).split(' '));
+  assert.equal(prompts.length, 6);
   const prefix = prompts[0]!.slice(0, 7).join(' ');
   for (const p of prompts) assert.equal(p.slice(0, 7).join(' '), prefix);
   assert.equal(new Set(prompts.map((p) => p.slice(7, 9).join(' '))).size, 6, 'salted after the prefix');
@@ -85,11 +80,13 @@ test('--tokenizer with a GGUF vocabulary sizes prompts exactly when the server h
   const out = tempDir();
   const r = await runCli(['run', '--target', s.url, '--api', 'completions', '--tokenizer', vocab, '--input-tokens', '50', '--output-tokens', '2', '--requests', '2', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const { result, records } = readRun(out);
+  const { result, records } = readOnlyRun(out);
   assert.match(String((result.scenarios[0]!.workload as { tokenizer: string }).tokenizer), /GGUF vocabulary/);
   const tok = await loadLocalTokenizer(vocab);
-  const prompts = s.requests.filter((q) => q.path === '/v1/completions').slice(-2).map((q) => String(q.body.prompt));
+  const prompts = s.requests.filter((q) => q.path === '/v1/completions' && q.body.max_tokens === 2).map((q) => String(q.body.prompt));
+  assert.equal(prompts.length, 2);
   for (const p of prompts) assert.equal(await tok.countPrompt!(p), 50);
+  assert.equal(records.length, 2);
   for (const x of records) assert.equal(x.input_tokens_expected, 50);
   const missing = await runCli(['run', '--target', s.url, '--tokenizer', '/nope/tokenizer.json']);
   assert.equal(missing.code, 2);
@@ -114,17 +111,21 @@ test('a real llama-server: detected, exact prompt lengths for chat and completio
   const child: ChildProcess = spawn(LLAMA_SERVER, ['-m', resolve('..', 'shared', 'fixtures', 'models', 'stories260K.gguf'), '--host', '127.0.0.1', '--port', String(port), '-t', '1', '-c', '2048', '-np', '2', '--metrics'], { stdio: 'ignore' });
   try {
     const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${url}/health`).then((x) => x.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
+    // Loading takes well under a second; 60 s only bounds a hang, and a server that never comes up fails here.
+    let healthy = false;
+    for (let i = 0; i < 600 && !healthy; i++) {
+      healthy = await fetch(`${url}/health`).then((x) => x.ok, () => false);
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
+    assert.ok(healthy, `llama-server did not answer /health on port ${port} within 60 s`);
     for (const api of ['chat', 'completions']) {
       const out = tempDir();
       const r = await runCli(['run', '--target', url, '--api', api, '--input-tokens', '64,100-140', '--output-tokens', '16', '--requests', '3', '-c', '2', '--out', out]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /server: llamacpp \(detected by/);
-      const { result, records } = readRun(out);
+      const { result, records } = readOnlyRun(out);
+      assert.equal(result.scenarios.length, 2);
+      assert.equal(records.length, 6, 'two lengths × three requests');
       for (const x of records) {
         assert.equal(x.input_tokens, x.input_tokens_expected, `${api}: server processed ${x.input_tokens}, built ${x.input_tokens_expected}`);
         assert.equal(x.output_tokens, 16);

@@ -6,7 +6,7 @@ import { type EngineName } from '../../estimate/engines.js';
 import { resolveHardware } from '../../estimate/hardware.js';
 import { estimate } from '../../estimate/plan.js';
 import { loadModelShape } from '../../estimate/load-shape.js';
-import { renderEstimate } from '../../estimate/render.js';
+import { renderEstimate } from '../../reports/estimate.js';
 import { type TableFormat } from '../../reports/table.js';
 
 

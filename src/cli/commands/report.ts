@@ -43,7 +43,7 @@ export const reportCommand: CommandDef = {
       if (r.skippedLines) io.stderr(`llmbench report: ${r.dir}/requests.jsonl: skipped ${r.skippedLines} malformed line(s)\n`);
       // A run that never finished (killed, crashed) has only its first results.json: rebuild it from requests.jsonl.
       if (r.result.finished_at === null || v.rebuild === true) {
-        r.result = rebuildResult(r.dir);
+        r.result = rebuildResult(r.result, r.records);
         writeJsonAtomic(join(r.dir, 'results.json'), r.result);
         io.stderr(`llmbench report: rebuilt ${r.dir}/results.json from requests.jsonl (${r.result.scenarios.length} scenario(s))\n`);
       }

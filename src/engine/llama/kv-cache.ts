@@ -6,6 +6,7 @@
  * ../shared/reference/estimation.md).
  */
 import { type KvCacheType } from './protocol.js';
+import { num } from '../../core/num.js';
 
 export const KV_BYTES_PER_VALUE: Record<KvCacheType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
@@ -30,11 +31,12 @@ export function kvCacheBytes(shape: KvShape, cells: number, keyType: KvCacheType
 export function kvShapeFromMetadata(meta: Record<string, unknown> | undefined): KvShape | null {
   if (!meta) return null;
   const attention = (meta.attention ?? {}) as Record<string, unknown>;
-  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'bigint' ? Number(v) : null);
-  const layers = num(meta.block_count);
-  const embedding = num(meta.embedding_length);
-  const heads = num(Array.isArray(attention.head_count) ? attention.head_count[0] : attention.head_count);
-  const kvHeadsRaw = num(Array.isArray(attention.head_count_kv) ? attention.head_count_kv[0] : attention.head_count_kv);
+  // node-llama-cpp hands 64-bit GGUF integers over as bigint.
+  const n = (v: unknown): number | null => num(typeof v === 'bigint' ? Number(v) : v);
+  const layers = n(meta.block_count);
+  const embedding = n(meta.embedding_length);
+  const heads = n(Array.isArray(attention.head_count) ? attention.head_count[0] : attention.head_count);
+  const kvHeadsRaw = n(Array.isArray(attention.head_count_kv) ? attention.head_count_kv[0] : attention.head_count_kv);
   if (layers === null || embedding === null || heads === null || heads === 0) return null;
-  return { layers, embedding, heads, kvHeads: kvHeadsRaw ?? heads, keyLength: num(attention.key_length), valueLength: num(attention.value_length) };
+  return { layers, embedding, heads, kvHeads: kvHeadsRaw ?? heads, keyLength: n(attention.key_length), valueLength: n(attention.value_length) };
 }

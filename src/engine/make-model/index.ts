@@ -4,5 +4,5 @@ export { makeModel, modelLayout, defaultModelName, readMadeModelMarker, RANDOM_W
 export { resolveRecipe, type MakeModelInput, type ShapeFlags } from './recipe.js';
 export { completeShape, parameterCount, planTensors, shapeSlug, type ModelShape } from './shape.js';
 export { builtinVocab, vocabFromGguf, type Vocab } from './vocab.js';
-export { mapHfConfig, SUPPORTED_MODEL_TYPES } from './hf-config.js';
+export { mapHfConfig, SUPPORTED_MODEL_TYPES } from './llama-config.js';
 export { WEIGHT_DTYPES, type WeightDtype } from './weights.js';

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { VERSION } from '../../core/version.js';
-import { layoutGguf, writeGgufFile, type GgufLayout, type GgufMetadata, type GgufTensor, type GgufValue } from '../gguf-writer.js';
+import { layoutGguf, writeGgufFile, type GgufLayout, type GgufMetadata, type GgufTensor, type GgufTypedValue } from '../../gguf/writer.js';
 import { planTensors, parameterCount, shapeSlug, type ModelShape } from './shape.js';
 import { FILE_TYPE, tensorData, tensorInit, type WeightDtype } from './weights.js';
 import { type Vocab } from './vocab.js';
 import { rowEdits } from './suppress.js';
-import { readGgufKvs } from './gguf-kv-reader.js';
+import { readGgufHeaderFile } from '../../gguf/reader.js';
 
 export interface ModelRecipe {
   shape: ModelShape;
@@ -46,13 +46,13 @@ export function defaultModelName(shape: ModelShape, dtype: WeightDtype): string 
   return `llmbench-random-${shapeSlug(shape)}-${dtype}`;
 }
 
-const u32 = (value: number): GgufValue => ({ type: 'uint32', value });
-const f32 = (value: number): GgufValue => ({ type: 'float32', value });
-const str = (value: string): GgufValue => ({ type: 'string', value });
+const u32 = (value: number): GgufTypedValue => ({ type: 'uint32', value });
+const f32 = (value: number): GgufTypedValue => ({ type: 'float32', value });
+const str = (value: string): GgufTypedValue => ({ type: 'string', value });
 
 export function modelMetadata(r: ModelRecipe): GgufMetadata {
   const s = r.shape;
-  const kv: Array<readonly [string, GgufValue]> = [
+  const kv: Array<readonly [string, GgufTypedValue]> = [
     ['general.architecture', str('llama')],
     ['general.name', str(r.name ?? defaultModelName(s, r.dtype))],
     ['general.file_type', u32(FILE_TYPE[r.dtype])],
@@ -151,13 +151,13 @@ export interface MadeModelMarker {
 /**
  * Whether the GGUF at `path` was made by make-model (it carries `llmbench.random_weights = true`), so a result can
  * say "random weights: timings real, text meaningless" for any such file, not only the default model.
- * Null for other models. Reads only the file's metadata; throws GgufReadError on a file that is not a GGUF.
+ * Null for other models. Reads only the file's header; throws GgufFormatError on a file that is not a GGUF.
  */
 export function readMadeModelMarker(path: string): MadeModelMarker | null {
-  const md = new Map(readGgufKvs(path).metadata);
+  const md = readGgufHeaderFile(path).metadata;
   const v = (k: string) => {
-    const x = md.get(k);
-    return x && x.type !== 'array' ? x.value : undefined;
+    const x = md[k];
+    return Array.isArray(x) ? undefined : x;
   };
   if (v(RANDOM_WEIGHTS_KEY) !== true) return null;
   const name = v('general.name');

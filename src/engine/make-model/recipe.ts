@@ -2,10 +2,9 @@
  * Turns make-model's inputs (shape flags, an optional config.json, a vocab choice) into a ModelRecipe, collecting
  * every problem before anything is written.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError, type Problem } from '../../core/errors.js';
-import { mapHfConfig } from './hf-config.js';
+import { readHfConfigJson } from '../../estimate/hf-config.js';
+import { mapHfConfig } from './llama-config.js';
 import { completeShape, shapeProblems, type ModelShape } from './shape.js';
 import { builtinVocab, vocabFromGguf, BUILTIN_BASE_SIZE, type Vocab } from './vocab.js';
 import { DEFAULT_MODEL_SHAPE } from './default-model.js';
@@ -37,23 +36,6 @@ export interface ResolvedRecipe {
   notes: string[];
 }
 
-function readConfig(path: string): unknown {
-  let text: string;
-  try {
-    // A model folder works too: its config.json is the one meant.
-    if (statSync(path).isDirectory()) path = join(path, 'config.json');
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError([{ where: '--config', message: `cannot read ${path}: ${code === 'ENOENT' ? 'file not found' : (e as Error).message}`, hint: "give the path of a Hugging Face model's config.json" }]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError([{ where: '--config', message: `${path} is not valid JSON (${(e as Error).message})`, hint: "give the path of a Hugging Face model's config.json" }]);
-  }
-}
-
 export function resolveRecipe(input: MakeModelInput): ResolvedRecipe {
   const notes: string[] = [];
   const problems: Problem[] = [];
@@ -62,7 +44,7 @@ export function resolveRecipe(input: MakeModelInput): ResolvedRecipe {
   const seed = input.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) problems.push({ where: '--seed', message: `must be a whole number from 0 to 4294967295 (got ${seed})` });
 
-  const mapped = input.config !== undefined ? mapHfConfig(readConfig(input.config)) : undefined;
+  const mapped = input.config !== undefined ? mapHfConfig(readHfConfigJson(input.config, '--config', "give the path of a Hugging Face model's config.json (or its folder)").config) : undefined;
   if (mapped) notes.push(...mapped.notes);
   const base: Partial<ModelShape> = mapped ? mapped.shape : DEFAULT_MODEL_SHAPE;
   const pick = <K extends keyof ShapeFlags & keyof ModelShape>(k: K): ModelShape[K] | undefined => (input[k] ?? base[k]) as ModelShape[K] | undefined;

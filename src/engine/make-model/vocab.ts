@@ -9,8 +9,8 @@
  * printable characters, then pair+character) so the embedding and output matrices take the requested shape.
  */
 import { UsageError } from '../../core/errors.js';
-import { type GgufMetadata, type GgufValue } from '../gguf-writer.js';
-import { GgufReadError, readGgufKvs } from './gguf-kv-reader.js';
+import { type GgufMetadata, type GgufTypedValue } from '../../gguf/format.js';
+import { GgufFormatError, readGgufHeaderFile, typedMetadata } from '../../gguf/reader.js';
 
 /** llama_token_type (include/llama.h): 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte. */
 export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
@@ -81,7 +81,7 @@ export function builtinVocab(size: number = BUILTIN_BASE_SIZE): Vocab {
   const types = new Int32Array(size).fill(TOKEN_TYPE.normal);
   for (let i = 0; i < BUILTIN_SPECIALS.length; i++) types[256 + i] = TOKEN_TYPE.control;
   const eos = 256;
-  const metadata: Array<[string, GgufValue]> = [
+  const metadata: Array<[string, GgufTypedValue]> = [
     ['tokenizer.ggml.model', { type: 'string', value: 'gpt2' }],
     ['tokenizer.ggml.pre', { type: 'string', value: 'gpt-2' }],
     ['tokenizer.ggml.tokens', { type: 'array', itemType: 'string', values: tokens }],
@@ -143,13 +143,13 @@ function invalidUtf8Test(model: string): (text: string, type: number | undefined
 export function vocabFromGguf(path: string): Vocab {
   let kvs;
   try {
-    kvs = readGgufKvs(path);
+    kvs = typedMetadata(readGgufHeaderFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : e instanceof GgufReadError ? e.message : (e as Error).message;
+    const why = code === 'ENOENT' ? 'file not found' : e instanceof GgufFormatError ? e.message : (e as Error).message;
     throw new UsageError([{ where: '--vocab-from', message: `cannot read ${path}: ${why}`, hint: 'give a GGUF file with tokenizer.* keys, e.g. a llama.cpp ggml-vocab-*.gguf' }]);
   }
-  const metadata = kvs.metadata.filter(([k]) => k.startsWith('tokenizer.'));
+  const metadata = kvs.filter(([k]) => k.startsWith('tokenizer.'));
   const get = (k: string) => metadata.find(([key]) => key === k)?.[1];
   const tokens = get('tokenizer.ggml.tokens');
   const model = get('tokenizer.ggml.model');

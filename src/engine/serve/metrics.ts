@@ -40,7 +40,7 @@ export class ServeMetrics {
   }
 }
 
-function num(v: number): string {
+function sampleValue(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(12)));
 }
 
@@ -52,14 +52,14 @@ function label(model: string, extra: Record<string, string> = {}): string {
 
 function histogram(lines: string[], name: string, help: string, h: Histogram, model: string): void {
   lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
-  h.buckets.forEach((b, i) => lines.push(`${name}_bucket${label(model, { le: num(b) })} ${h.counts[i]}`));
-  lines.push(`${name}_bucket${label(model, { le: '+Inf' })} ${h.count}`, `${name}_sum${label(model)} ${num(h.sum)}`, `${name}_count${label(model)} ${h.count}`);
+  h.buckets.forEach((b, i) => lines.push(`${name}_bucket${label(model, { le: sampleValue(b) })} ${h.counts[i]}`));
+  lines.push(`${name}_bucket${label(model, { le: '+Inf' })} ${h.count}`, `${name}_sum${label(model)} ${sampleValue(h.sum)}`, `${name}_count${label(model)} ${h.count}`);
 }
 
 export function renderMetrics(m: ServeMetrics, model: string): string {
   const l: string[] = [];
-  const gauge = (name: string, help: string, v: number) => l.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${label(model)} ${num(v)}`);
-  const counter = (name: string, help: string, v: number) => l.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${label(model)} ${num(v)}`);
+  const gauge = (name: string, help: string, v: number) => l.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${label(model)} ${sampleValue(v)}`);
+  const counter = (name: string, help: string, v: number) => l.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${label(model)} ${sampleValue(v)}`);
   gauge('llmbench:num_requests_running', 'Requests being decoded (holding a sequence).', m.running);
   gauge('llmbench:num_requests_waiting', 'Requests waiting for a free sequence.', m.waiting);
   counter('llmbench:prompt_tokens_total', 'Prompt tokens processed.', m.promptTokens);

@@ -8,7 +8,8 @@ import { type DeviceSample } from './types.js';
 
 export const ROCM_SMI_ARGS = ['--showmeminfo', 'vram', '--showuse', '--showpower', '--json'];
 
-function num(v: unknown): number | null {
+/** A rocm-smi field: a number, or a string with an optional unit (`"250.0 W"`, `"37%"`); `N/A` and blanks are null. */
+function reading(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v !== 'string') return null;
   const s = v.trim();
@@ -35,10 +36,10 @@ export function parseRocmSmi(text: string): DeviceSample[] {
     out.push({
       id: m[1]!,
       name: typeof card['Card series'] === 'string' ? (card['Card series'] as string) : null,
-      memory_used_bytes: num(card['VRAM Total Used Memory (B)']),
-      memory_total_bytes: num(card['VRAM Total Memory (B)']),
-      utilization_pct: num(card['GPU use (%)']),
-      power_w: powerKey ? num(card[powerKey]) : null,
+      memory_used_bytes: reading(card['VRAM Total Used Memory (B)']),
+      memory_total_bytes: reading(card['VRAM Total Memory (B)']),
+      utilization_pct: reading(card['GPU use (%)']),
+      power_w: powerKey ? reading(card[powerKey]) : null,
     });
   }
   return out;

@@ -62,7 +62,3 @@ export function importedRun(source: string, file: string, label: string, model: 
     imported: { source, file },
   };
 }
-
-export function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}

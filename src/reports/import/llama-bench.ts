@@ -5,7 +5,8 @@
  * standard deviation becomes repeat_spread, so compare can tell a real difference from noise.
  */
 import { type RunResult, type ScenarioResult } from '../../core/result.js';
-import { emptySummary, importedRun, importedScenario, num } from './common.js';
+import { emptySummary, importedRun, importedScenario } from './common.js';
+import { num } from '../../core/num.js';
 
 export function isLlamaBenchResult(v: unknown): v is Array<Record<string, unknown>> {
   return Array.isArray(v) && v.length > 0 && v.every((t) => !!t && typeof t === 'object' && 'avg_ts' in t && 'n_prompt' in t && 'n_gen' in t);

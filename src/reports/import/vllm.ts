@@ -6,7 +6,8 @@
 import { type Distribution, type ScenarioSummary } from '../../core/result.js';
 import { type RunResult } from '../../core/result.js';
 import { distribution } from '../../metrics/stats.js';
-import { emptySummary, importedRun, importedScenario, num } from './common.js';
+import { emptySummary, importedRun, importedScenario } from './common.js';
+import { num } from '../../core/num.js';
 
 /** vLLM metric stem → llmbench metric key. */
 export const VLLM_METRICS: Record<string, string> = { ttft: 'ttft_ms', tpot: 'tpot_ms', itl: 'itl_ms', e2el: 'e2e_ms' };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalNumber, allNumbers, numbersEqual } from '../../src/quality/numbers.js';
-import { extractNumber, parseGsm8kGold, parseNumericGold, scoreNumber, extractText, scoreExact, boxedContents } from '../../src/quality/extract.js';
+import { canonicalNumber, allNumbers, numbersEqual } from '../../src/workloads/answers/numbers.js';
+import { extractNumber, parseGsm8kGold, parseNumericGold, scoreNumber, extractText, scoreExact, boxedContents } from '../../src/workloads/answers/extract.js';
 
 test('canonicalNumber normalises how numbers are written', () => {
   const cases: Array<[string, string | null]> = [

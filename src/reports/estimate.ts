@@ -2,8 +2,8 @@
  * Renders an estimate: a readable two-column table (terminal or Markdown), a flat key,value CSV of every JSON
  * field, or the JSON itself. Pure: returns strings.
  */
-import { type Cell, renderTable, type Table, type TableFormat } from '../reports/table.js';
-import { type EstimateResult } from './plan.js';
+import { type Cell, renderTable, type Table, type TableFormat } from './table.js';
+import { type EstimateResult } from '../estimate/plan.js';
 
 const GiB = 2 ** 30;
 

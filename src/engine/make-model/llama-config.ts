@@ -73,7 +73,7 @@ function int(c: Json, field: string, problems: Problem[], required: boolean): nu
   return v;
 }
 
-function num(c: Json, field: string, problems: Problem[]): number | undefined {
+function positive(c: Json, field: string, problems: Problem[]): number | undefined {
   const v = c[field];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !(v > 0)) {
@@ -126,8 +126,8 @@ export function mapHfConfig(config: unknown): MappedConfig {
   set('headDim', int(c, 'head_dim', problems, false));
   set('context', int(c, 'max_position_embeddings', problems, false));
   set('vocab', int(c, 'vocab_size', problems, false));
-  set('ropeTheta', num(c, 'rope_theta', problems));
-  set('rmsEps', num(c, 'rms_norm_eps', problems));
+  set('ropeTheta', positive(c, 'rope_theta', problems));
+  set('rmsEps', positive(c, 'rms_norm_eps', problems));
   set('tiedEmbeddings', c.tie_word_embeddings === true);
 
   const experts = c.num_local_experts ?? c.num_experts;

@@ -1,5 +1,5 @@
 /**
- * A general GGUF v3 writer: metadata of every value type, tensor infos, alignment padding, and tensor data
+ * The GGUF writer (v3): metadata of every value type, tensor infos, alignment padding, and tensor data
  * streamed from generators so a multi-GiB file never has to sit in memory.
  *
  * Layout (ggml docs/gguf.md, "File Structure"; ggml/src/gguf.cpp gguf_write_to_buf):
@@ -12,43 +12,10 @@
  * Everything is little-endian.
  */
 import { open } from 'node:fs/promises';
-import { type GgmlType, tensorBytes } from '../gguf/ggml-types.js';
+import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VALUE_TYPE, GGUF_VERSION, type GgufMetadata, type GgufScalarType, type GgufTypedValue } from './format.js';
+import { type GgmlType, tensorBytes } from './ggml-types.js';
 
-/** gguf_type values (ggml/include/gguf.h). */
-export const GGUF_VALUE_TYPE = {
-  uint8: 0,
-  int8: 1,
-  uint16: 2,
-  int16: 3,
-  uint32: 4,
-  int32: 5,
-  float32: 6,
-  bool: 7,
-  string: 8,
-  array: 9,
-  uint64: 10,
-  int64: 11,
-  float64: 12,
-} as const;
-
-export type GgufScalarType = Exclude<keyof typeof GGUF_VALUE_TYPE, 'array'>;
-
-export type GgufScalar =
-  | { type: 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64'; value: number }
-  | { type: 'uint64' | 'int64'; value: number | bigint }
-  | { type: 'bool'; value: boolean }
-  | { type: 'string'; value: string };
-
-export type GgufArray =
-  | { type: 'array'; itemType: 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64'; values: ArrayLike<number> }
-  | { type: 'array'; itemType: 'uint64' | 'int64'; values: ArrayLike<number | bigint> }
-  | { type: 'array'; itemType: 'bool'; values: ArrayLike<boolean> }
-  | { type: 'array'; itemType: 'string'; values: ArrayLike<string> };
-
-export type GgufValue = GgufScalar | GgufArray;
-
-/** Ordered key/value pairs: GGUF keeps the order they are written in. */
-export type GgufMetadata = ReadonlyArray<readonly [string, GgufValue]>;
+export type { GgufMetadata, GgufTypedValue } from './format.js';
 
 export interface GgufTensor {
   name: string;
@@ -58,10 +25,6 @@ export interface GgufTensor {
   /** Yields the tensor's bytes in order; their total must equal the size computed from dims and type. */
   data: () => Iterable<Uint8Array>;
 }
-
-export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
-export const GGUF_VERSION = 3;
-export const GGUF_DEFAULT_ALIGNMENT = 32;
 
 /** Growable little-endian byte buffer for the header part of the file. */
 class ByteSink {
@@ -131,7 +94,7 @@ function checkRange(key: string, type: GgufScalarType, v: unknown): void {
   }
 }
 
-function writeValue(sink: ByteSink, key: string, value: GgufValue): void {
+function writeValue(sink: ByteSink, key: string, value: GgufTypedValue): void {
   sink.u32(GGUF_VALUE_TYPE[value.type]);
   if (value.type !== 'array') {
     checkRange(key, value.type, value.value);
