@@ -212,9 +212,10 @@ test('the history database is opened read-only, whatever its schema version, and
   assert.equal(statSync(db).mtimeMs, mtime);
   assert.equal(existsSync(`${db}-wal`), false);
 
-  // A later schema (a sweep_id column, version 2) and a run whose folder is gone: shown from the history alone.
+  // Schema version 2 (runs.sweep_id, written by llmbench sweep) and a run whose folder is gone: shown from the history alone.
   const h = new Database(db);
-  h.exec("ALTER TABLE runs ADD COLUMN sweep_id TEXT; INSERT INTO schema_version (version) VALUES (2); UPDATE runs SET sweep_id = 'sw-1' WHERE id = '20261123-100000-aaaa'");
+  assert.equal((h.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v, 2);
+  h.exec("UPDATE runs SET sweep_id = 'sw-1' WHERE id = '20261123-100000-aaaa'");
   h.prepare("INSERT INTO runs (id, started_at, finished_at, recorded_at, name, target_kind, target_url, model, config_hash, result_dir, interrupted, tool_version, scenario_count, sweep_id) VALUES ('gone-1', '2026-11-01T00:00:00.000Z', NULL, '2026-11-01T00:00:00.000Z', 'gone', 'vllm', 'http://x', 'qwen', 'h', '/nonexistent/gone', 0, '0.1.0', 1, NULL)").run();
   h.prepare("INSERT INTO scenarios (run_id, scenario_id, status, dims_json, summary_json, metrics_json) VALUES ('gone-1', 's1', 'ok', '{}', '{\"output_token_throughput\": 12.5}', '{\"ttft_ms\": {\"p50\": 40, \"p99\": 90}}')").run();
   h.close();
@@ -226,6 +227,15 @@ test('the history database is opened read-only, whatever its schema version, and
   assert.equal(page.status, 200);
   assert.ok(page.body.includes('The result folder is gone'));
   assert.equal(hash(), after2);
+
+  // Version 1 (before sweeps): no sweep_id column; every run is still listed, with no sweep.
+  const h1 = new Database(db);
+  h1.exec('DROP INDEX runs_sweep_id; ALTER TABLE runs DROP COLUMN sweep_id; DELETE FROM schema_version WHERE version = 2');
+  h1.close();
+  const after1 = hash();
+  const runs1 = JSON.parse((await raw(s.port, '/api/runs')).body) as Array<Record<string, unknown>>;
+  assert.deepEqual(runs1.map((r) => [r.id, r.sweep, r.status]), [[RUN_EVIL, null, 'ok'], [RUN_B, null, 'ok'], [RUN_A, null, 'ok'], ['gone-1', null, 'missing']]);
+  assert.equal(hash(), after1);
 
   // A file that is not a database costs only the history rows.
   writeFileSync(db, 'not a database');
