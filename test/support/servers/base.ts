@@ -71,18 +71,22 @@ export interface ScriptedTls {
   ca: string;
 }
 
+/** A request's body: parsed JSON, or the raw text when it is not JSON (servers log what they were sent). */
+export async function readBody(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  try {
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return raw;
+  }
+}
+
 export async function startScripted(handlers: Handler[], tls?: ScriptedTls): Promise<ScriptedServer> {
   const requests: LoggedRequest[] = [];
   const listener: RequestListener = async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: any = raw;
-    try {
-      body = raw ? JSON.parse(raw) : null;
-    } catch {
-      // keep the raw text
-    }
+    const body = await readBody(req);
     const path = req.url ?? '/';
     requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body });
     try {

@@ -139,3 +139,9 @@ export function forces(o: Record<string, unknown> | undefined | null, fields: st
   if (!o) return false;
   return fields.some((f) => o[f] === true || (typeof o[f] === 'number' && max !== null && (o[f] as number) >= max));
 }
+
+/** The `{inputs, parameters{max_new_tokens, details}}` request TGI takes and MindIE's /infer copies; neither forces lengths. */
+export function readTgiStyle(body: any): Gen {
+  const max = typeof body.parameters?.max_new_tokens === 'number' ? body.parameters.max_new_tokens : null;
+  return { prompt: String(body.inputs ?? ''), max, lengthFields: [], forced: false, countersAsked: body.parameters?.details === true, idsAsked: true, forbidden: null, chat: false };
+}

@@ -5,17 +5,14 @@
  * are not documented (UNVERIFIED): the TGI shape it copies elsewhere, `{"error", "error_type"}`, is used. The
  * token-less final is TGI's: an EOS token with empty text, counted. No length forcing on /infer.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, jsonBody, sse, planText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, jsonBody, sse, planText, readTgiStyle } from './format.js';
 
 export const mindieInfer: WireFormat = {
   name: 'mindie-infer',
   matches: (p) => p === '/infer',
   contentType: 'text/event-stream',
   maxChunk: 1,
-  read(body: any): Gen {
-    const max = typeof body.parameters?.max_new_tokens === 'number' ? body.parameters.max_new_tokens : null;
-    return { prompt: String(body.inputs ?? ''), max, lengthFields: [], forced: false, countersAsked: body.parameters?.details === true, idsAsked: true, forbidden: null, chat: false };
-  },
+  read: readTgiStyle,
   render(g: Gen, p: Plan): Rendered {
     const total = p.tokens + (p.tokenlessFinal ? 1 : 0);
     const details = () => (p.counters && g.countersAsked ? { details: { finish_reason: p.finish === 'length' ? 'length' : 'eos_token', generated_tokens: total, seed: 846930886 } } : {});

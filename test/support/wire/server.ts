@@ -25,6 +25,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { type Socket } from 'node:net';
 import { createBrotliCompress, createDeflate, createGzip } from 'node:zlib';
 import { type Gen, type Plan, type Rendered, type WireFormat, DEFAULT_MAX, NATURAL, fastApi422 } from './format.js';
+import { readBody } from '../servers/base.js';
 
 export interface Logged {
   method: string;
@@ -196,15 +197,7 @@ export async function startWireServer(format: WireFormat, probes: Probes, opts: 
   }
 
   const listener: RequestListener = async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: any = raw;
-    try {
-      body = raw ? JSON.parse(raw) : null;
-    } catch {
-      // keep the raw text
-    }
+    const body = await readBody(req);
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const logged: Logged = { method, path, headers: req.headers, body };

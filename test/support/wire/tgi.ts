@@ -4,7 +4,7 @@
  * `details: true`, `details{finish_reason, generated_tokens}`; the EOS step is a special token with empty text that
  * is counted; no [DONE]. Errors: `{"error", "error_type"}` both in the stream and over HTTP. No length forcing.
  */
-import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, jsonBody, sse, planText } from './format.js';
+import { type Gen, type Plan, type Rendered, type WireFormat, MALFORMED, jsonBody, sse, planText, readTgiStyle } from './format.js';
 
 const ev = (o: unknown) => sse(o, 'data:');
 
@@ -13,10 +13,7 @@ export const tgiGenerateStream: WireFormat = {
   matches: (p) => p === '/generate_stream',
   contentType: 'text/event-stream',
   maxChunk: 1,
-  read(body: any): Gen {
-    const max = typeof body.parameters?.max_new_tokens === 'number' ? body.parameters.max_new_tokens : null;
-    return { prompt: String(body.inputs ?? ''), max, lengthFields: [], forced: false, countersAsked: body.parameters?.details === true, idsAsked: true, forbidden: null, chat: false };
-  },
+  read: readTgiStyle,
   render(g: Gen, p: Plan): Rendered {
     const total = p.tokens + (p.tokenlessFinal ? 1 : 0);
     const finalOf = (o: Record<string, unknown>) => {
