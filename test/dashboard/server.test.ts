@@ -212,9 +212,10 @@ test('the history database is opened read-only, whatever its schema version, and
   assert.equal(statSync(db).mtimeMs, mtime);
   assert.equal(existsSync(`${db}-wal`), false);
 
-  // A later schema (a sweep_id column, version 2) and a run whose folder is gone: shown from the history alone.
+  // A later schema (version 3, with a column this llmbench does not know), a run of a sweep (sweep_id, version 2)
+  // and a run whose folder is gone: shown from the history alone.
   const h = new Database(db);
-  h.exec("ALTER TABLE runs ADD COLUMN sweep_id TEXT; INSERT INTO schema_version (version) VALUES (2); UPDATE runs SET sweep_id = 'sw-1' WHERE id = '20261123-100000-aaaa'");
+  h.exec("ALTER TABLE runs ADD COLUMN from_the_future TEXT; INSERT INTO schema_version (version) VALUES (3); UPDATE runs SET sweep_id = 'sw-1' WHERE id = '20261123-100000-aaaa'");
   h.prepare("INSERT INTO runs (id, started_at, finished_at, recorded_at, name, target_kind, target_url, model, config_hash, result_dir, interrupted, tool_version, scenario_count, sweep_id) VALUES ('gone-1', '2026-11-01T00:00:00.000Z', NULL, '2026-11-01T00:00:00.000Z', 'gone', 'vllm', 'http://x', 'qwen', 'h', '/nonexistent/gone', 0, '0.1.0', 1, NULL)").run();
   h.prepare("INSERT INTO scenarios (run_id, scenario_id, status, dims_json, summary_json, metrics_json) VALUES ('gone-1', 's1', 'ok', '{}', '{\"output_token_throughput\": 12.5}', '{\"ttft_ms\": {\"p50\": 40, \"p99\": 90}}')").run();
   h.close();
