@@ -3,6 +3,7 @@
  * and docs/cli.md are all generated from those definitions, so they cannot drift apart.
  */
 import { type Problem } from '../core/errors.js';
+import { durationMs } from '../core/duration.js';
 
 export type OptionKind = 'string' | 'number' | 'int' | 'boolean' | 'duration' | 'list';
 
@@ -43,15 +44,11 @@ export function camelKey(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-
-/** Parses `30s`, `500ms`, `2m`, `1h` or a bare number of seconds into milliseconds. */
+/** Parses `30s`, `500ms`, `2m`, `1h` or a bare number of seconds into milliseconds (src/core/duration.ts). */
 export function parseDurationMs(raw: string): number {
-  const m = DURATION_RE.exec(raw.trim());
-  if (!m) throw new OptionValueError(`'${raw}' is not a duration`, 'write it as 500ms, 30s, 2m or 1h');
-  const v = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return unit === 'ms' ? v : unit === 's' ? v * 1000 : unit === 'm' ? v * 60_000 : v * 3_600_000;
+  const ms = durationMs(raw);
+  if (ms === null) throw new OptionValueError(`'${raw}' is not a duration`, 'write it as 500ms, 30s, 2m or 1h');
+  return ms;
 }
 
 export function parseNumber(raw: string, integer: boolean): number {

@@ -5,7 +5,8 @@
  */
 import { type Problem, UsageError } from '../core/errors.js';
 import { type RunConfig, runConfigProblems } from '../runner/config.js';
-import { type ParsedArgs, parseArgs } from './option.js';
+import { type RunFlags } from '../sweep/run-flags.js';
+import { type OptionDef, type ParsedArgs, parseArgs } from './option.js';
 import { qualityConfigOf } from './options/quality.js';
 import { RUN_OPTIONS } from './commands/run.js';
 
@@ -128,14 +129,38 @@ export function runConfigFromArgv(argv: readonly string[], env: NodeJS.ProcessEn
  */
 export function flagsToArgv(flags: Readonly<Record<string, unknown>>): string[] {
   const argv: string[] = [];
+  const str = (x: unknown) => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x));
   for (const [name, value] of Object.entries(flags)) {
-    const def = RUN_OPTIONS.find((o) => o.name === name || o.aliases?.includes(name));
+    const def = findRunOption(name);
     if (value === undefined || value === null) continue;
     if (typeof value === 'boolean') argv.push(value ? `--${name}` : `--no-${name}`);
-    else if (Array.isArray(value) && def?.repeatable) for (const v of value) argv.push(`--${name}`, String(v));
-    else if (Array.isArray(value)) argv.push(`--${name}`, value.map(String).join(','));
-    else if (typeof value === 'object') argv.push(`--${name}`, JSON.stringify(value));
-    else argv.push(`--${name}`, String(value));
+    else if (Array.isArray(value) && def?.repeatable) for (const v of value) argv.push(`--${name}`, str(v));
+    else if (Array.isArray(value)) argv.push(`--${name}`, value.map(str).join(','));
+    else argv.push(`--${name}`, str(value));
   }
   return argv;
 }
+
+function findRunOption(key: string): OptionDef | undefined {
+  return RUN_OPTIONS.find((o) => o.name === key || o.aliases?.includes(key));
+}
+
+/**
+ * `llmbench run`'s options for the sweep (src/sweep/run-flags.ts): a plan's benchmark keys are checked by run's
+ * own parser and mapped by runConfigFromOptions, so a plan accepts and means exactly what the command line does.
+ */
+export const RUN_FLAGS: RunFlags = {
+  find(key) {
+    const def = findRunOption(key);
+    return def ? { name: def.name, list: def.kind === 'list' } : undefined;
+  },
+  check(flags) {
+    // Each problem names the flag (`--no-cache-reset`); the plan names the key (`cache-reset`).
+    return parseArgs(flagsToArgv(flags), RUN_OPTIONS, {}).problems.map((p) => ({ ...p, where: p.where.replace(/^--(no-)?/, '') }));
+  },
+  toRunConfig(flags, env) {
+    const { args, problems } = parseArgs(flagsToArgv(flags), RUN_OPTIONS, env);
+    const r = runConfigFromOptions(args);
+    return { config: r.config, problems: [...problems, ...r.problems] };
+  },
+};

@@ -1,18 +1,15 @@
 /**
  * The one place a sweep runs a benchmark: one (server point, workload cell, load) in, one run folder and its
- * results.json out. Everything else in src/sweep only sees the Measure interface.
+ * results out. Everything else in src/sweep only sees the Measure interface.
  *
- * This implementation drives `llmbench run` in-process through main() with captured output, building run's argv
- * from the plan's `benchmark` keys (they are run's long option names). When the runner exposes a typed
- * runBenchmark(RunConfig), this file is the one to switch.
+ * This implementation builds a typed RunConfig from the plan's `benchmark` keys (run's long option names, mapped
+ * by the CLI's RunFlags, so a plan means what the same flags mean to `llmbench run`) and calls runBenchmark.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type RunResult } from '../core/result.js';
-import { EXIT_CODES } from '../core/errors.js';
-import { main } from '../cli/main.js';
-import { RUN_OPTIONS } from '../cli/commands/run.js';
-import { benchmarkArgv } from './plan.js';
+import { asLlmbenchError, EXIT_CODES, UsageError } from '../core/errors.js';
+import { runConfigProblems } from '../runner/config.js';
+import { runBenchmark } from '../runner/benchmark.js';
+import { type RunFlags } from './run-flags.js';
 
 export interface MeasureLoad {
   over: 'concurrency' | 'rate';
@@ -36,48 +33,48 @@ export interface MeasureRequest {
 }
 
 export interface Measurement {
-  /** run's exit code (0, 4 when a scenario failed, 130 interrupted, 2/3 for usage/setup errors). */
+  /** What `llmbench run` would exit with: 0, 4 when a scenario failed, 130 interrupted, 2/3 for usage/setup errors. */
   exitCode: number;
   runDir: string | null;
   result: RunResult | null;
-  /** What run said on stderr, last lines, when it did not finish normally. */
+  /** What went wrong, last lines, when the run did not finish normally. */
   error: string | null;
 }
 
 export type Measure = (req: MeasureRequest) => Promise<Measurement>;
 
-/** Run options the sweep itself owns: the target, output and bookkeeping flags. */
-export function runArgv(req: MeasureRequest): string[] {
-  const opts: Record<string, unknown> = { ...req.options };
-  if (req.load) opts[req.load.over] = req.load.value;
-  if (req.requests !== null && opts.requests === undefined && opts.duration === undefined) opts.requests = req.requests;
-  const argv = ['run', ...benchmarkArgv(opts, RUN_OPTIONS)];
-  if (req.target) argv.push('--target', req.target);
-  // History is recorded by the sweep (with its sweep id); charts per run are not drawn (the sweep draws its own).
-  argv.push('--name', req.name, '--out', req.outDir, '--no-history', '--no-report');
-  return argv;
+/**
+ * The run's flags by long name: the request's options with the searched load, the default request count, the
+ * target and the output folder and name. (History and charts are not the run's: the sweep records each run with
+ * its sweep id and draws its own charts.)
+ */
+export function runFlagsOf(req: MeasureRequest): Record<string, unknown> {
+  const flags: Record<string, unknown> = { ...req.options };
+  if (req.load) flags[req.load.over] = req.load.value;
+  if (req.requests !== null && flags.requests === undefined && flags.duration === undefined) flags.requests = req.requests;
+  if (req.target) flags.target = req.target;
+  flags.name = req.name;
+  flags.out = req.outDir;
+  return flags;
 }
 
-export const cliMeasure: Measure = async (req) => {
-  let stderr = '';
-  const code = await main(runArgv(req), {
-    stdout: () => undefined,
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: req.env,
-    cwd: req.cwd,
-    signal: req.signal,
-  });
-  const m = /^results: (.+)$/m.exec(stderr);
-  const runDir = m && m[1] !== 'null' && m[1] !== 'undefined' ? m[1]!.trim() : null;
-  let result: RunResult | null = null;
-  if (runDir) {
+/** A Measure that runs each request through runBenchmark, with `flags` mapping run's options to a RunConfig. */
+export function benchmarkMeasure(flags: RunFlags): Measure {
+  return async (req) => {
+    const log: string[] = [];
+    const tail = () => log.slice(-5).join('\n');
     try {
-      result = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as RunResult;
-    } catch {
-      result = null;
+      const { config, problems } = flags.toRunConfig(runFlagsOf(req), req.env);
+      if (problems.length) throw new UsageError([...problems, ...runConfigProblems(config)]);
+      const out = await runBenchmark(config, { cwd: req.cwd, env: req.env, signal: req.signal, log: (l) => void log.push(l) });
+      const exitCode = out.result.interrupted ? EXIT_CODES.interrupted : out.failedScenarios > 0 ? EXIT_CODES.scenarioFailed : EXIT_CODES.ok;
+      // No folder: no target could be opened and nothing ran; what the runner said is the reason.
+      if (!out.dir) return { exitCode, runDir: null, result: null, error: tail() || 'the run opened no target' };
+      return { exitCode, runDir: out.dir, result: out.result, error: null };
+    } catch (err) {
+      const e = asLlmbenchError(err);
+      const said = tail();
+      return { exitCode: e.exitCode, runDir: null, result: null, error: `${said ? `${said}\n` : ''}error [${e.code}]: ${e.message}${e.hint && !(e instanceof UsageError) ? `\n  fix: ${e.hint}` : ''}` };
     }
-  }
-  const ok = code === EXIT_CODES.ok || code === EXIT_CODES.scenarioFailed;
-  return { exitCode: code, runDir, result, error: ok ? null : stderr.trim().split('\n').slice(-5).join('\n') || `llmbench run exited with ${code}` };
-};
+  };
+}

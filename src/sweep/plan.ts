@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { type Problem, UsageError } from '../core/errors.js';
-import { parseArgs, parseDurationMs, type OptionDef } from '../cli/option.js';
+import { durationMs } from '../core/duration.js';
+import { type RunFlags } from './run-flags.js';
 import { placeholders, type ParamValue } from './template.js';
 import { ConfigPathError, readTemplate, renderConfig } from './config-file.js';
 import { parseSlaLine, slaPathProblem, type SlaLine } from './sla.js';
@@ -121,12 +122,10 @@ function duration(c: Checker, path: (string | number)[], v: unknown, dflt: numbe
   if (v === undefined) return dflt;
   if (typeof v === 'number' && v >= 0) return v * 1000;
   if (typeof v === 'string') {
-    try {
-      return parseDurationMs(v);
-    } catch (e) {
-      c.add(path, (e as Error).message, 'write it as 500ms, 30s, 10m or a number of seconds');
-      return dflt;
-    }
+    const ms = durationMs(v);
+    if (ms !== null) return ms;
+    c.add(path, `'${v}' is not a duration`, 'write it as 500ms, 30s, 10m or a number of seconds');
+    return dflt;
   }
   c.add(path, 'is not a duration', 'write it as 500ms, 30s, 10m or a number of seconds');
   return dflt;
@@ -263,33 +262,10 @@ function serverTexts(s: ServerSpec): Array<{ where: string[]; text: string }> {
   return out;
 }
 
-function findOption(defs: readonly OptionDef[], key: string): OptionDef | undefined {
-  return defs.find((d) => d.name === key || d.aliases?.includes(key));
-}
-
-/** `run` argv for benchmark keys: lists become comma lists (repeated flags for repeatable options), booleans flags. */
-export function benchmarkArgv(bench: Readonly<Record<string, unknown>>, defs: readonly OptionDef[]): string[] {
-  const argv: string[] = [];
-  for (const [k, v] of Object.entries(bench)) {
-    const def = findOption(defs, k);
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'boolean') {
-      argv.push(v ? `--${k}` : `--no-${k}`);
-      continue;
-    }
-    const str = (x: unknown) => (isObj(x) || Array.isArray(x) ? JSON.stringify(x) : String(x));
-    if (Array.isArray(v)) {
-      if (def?.repeatable) for (const x of v) argv.push(`--${k}`, str(x));
-      else argv.push(`--${k}`, v.map(str).join(','));
-    } else argv.push(`--${k}`, str(v));
-  }
-  return argv;
-}
-
-function checkBenchmark(c: Checker, bench: Obj, defs: readonly OptionDef[], hasServer: boolean, search: SearchSpec | null): void {
+function checkBenchmark(c: Checker, bench: Obj, flags: RunFlags, hasServer: boolean, search: SearchSpec | null): void {
   const known: Obj = {};
   for (const [k, v] of Object.entries(bench)) {
-    const def = findOption(defs, k);
+    const def = flags.find(k);
     if (!def) {
       c.add(['benchmark', k], 'is not an `llmbench run` option', 'benchmark keys are run options by their long name without -- (see llmbench run --help)');
       continue;
@@ -302,7 +278,7 @@ function checkBenchmark(c: Checker, bench: Obj, defs: readonly OptionDef[], hasS
       c.add(['benchmark', k], 'cannot be combined with server/servers: the sweep points each run at the server it started', 'set server.target (a template with {port}) instead');
       continue;
     }
-    if (Array.isArray(v) && def.kind !== 'list') {
+    if (Array.isArray(v) && !def.list) {
       c.add(['benchmark', k], 'takes one value', `--${def.name} is not a list option of run`);
       continue;
     }
@@ -314,15 +290,11 @@ function checkBenchmark(c: Checker, bench: Obj, defs: readonly OptionDef[], hasS
     if (bench.duration !== undefined && bench.requests !== undefined) c.add(['benchmark', 'duration'], 'cannot be combined with requests');
   }
   // Values are checked by run's own parser, so a plan accepts exactly what the command line does.
-  const { problems } = parseArgs(benchmarkArgv(known, defs), defs, {});
-  for (const p of problems) {
-    const key = p.where.replace(/^--(no-)?/, '');
-    c.add(['benchmark', key], p.message, p.hint);
-  }
+  for (const p of flags.check(known)) c.add(['benchmark', p.where], p.message, p.hint);
 }
 
-/** Parses and checks a plan. `runOptions` is the `llmbench run` option table (benchmark keys are its long names). */
-export function parsePlan(text: string, file: string, runOptions: readonly OptionDef[]): SweepPlan {
+/** Parses and checks a plan. `runFlags` knows `llmbench run`'s options (benchmark keys are their long names). */
+export function parsePlan(text: string, file: string, runFlags: RunFlags): SweepPlan {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const shown = file;
@@ -440,7 +412,7 @@ export function parsePlan(text: string, file: string, runOptions: readonly Optio
   }
   if (!points.length && !c.problems.length) c.add([], 'the plan has no points');
 
-  checkBenchmark(c, bench, runOptions, servers.length > 0, search);
+  checkBenchmark(c, bench, runFlags, servers.length > 0, search);
   if ((servers.length > 0 || bench.target !== undefined) && Array.isArray(bench.model) && bench.model.length > 1) c.add(['benchmark', 'model'], 'a server serves one model', 'sweep one model per plan (or per server in servers)');
 
   let devices: number | null = null;
@@ -454,8 +426,8 @@ export function parsePlan(text: string, file: string, runOptions: readonly Optio
   // Workload cells: the combinations of list-valued workload keys (input-tokens × output-tokens, ...).
   let cells: Array<Record<string, unknown>> = [{}];
   for (const [k, v] of Object.entries(bench)) {
-    const def = findOption(runOptions, k);
-    if (!def || def.kind !== 'list' || NON_GRID.includes(def.name)) continue;
+    const def = runFlags.find(k);
+    if (!def || !def.list || NON_GRID.includes(def.name)) continue;
     const list = Array.isArray(v) ? v : typeof v === 'string' && v.includes(',') ? v.split(',').map((s) => s.trim()) : [v];
     if (list.length > 1) cells = cells.flatMap((cell) => list.map((x) => ({ ...cell, [k]: x })));
   }

@@ -6,8 +6,9 @@
  * `{name: "MindIE Server"}` or `/info` with `model_device_type: "npu"`). Nothing specific → 'openai'.
  */
 import { type HttpClient } from '../net/http.js';
+import { type ServerKind } from './kinds.js';
 
-export type ServerKind = 'vllm' | 'sglang' | 'lmdeploy' | 'trtllm' | 'triton' | 'tgi' | 'llamacpp' | 'ollama' | 'mindie' | 'openai';
+export type { ServerKind };
 
 export interface Detection {
   server: ServerKind;

@@ -7,14 +7,15 @@ import { SetupError, UsageError } from '../core/errors.js';
 import { type Tokenizer } from '../core/tokenizer.js';
 import { HttpClient, serverRoot, type TlsOptions } from '../net/http.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../net/sse.js';
-import { detectServer, type Detection, type ServerKind } from './detect.js';
+import { detectServer, type Detection } from './detect.js';
+import { type ServerKind, SERVER_KINDS } from './kinds.js';
 import { type ServerSpec } from './spec.js';
 import { SPECS } from './specs/index.js';
 import { sendStream, type StreamTarget } from './stream.js';
 import { type ApiStyle, type GenerationRequest, type StreamSink, type Target, type TargetInfo } from './target.js';
 import { ServerTokenizer } from './tokenizer.js';
 
-export const SERVER_KINDS = ['auto', ...(Object.keys(SPECS) as ServerKind[])] as const;
+export { SERVER_KINDS };
 
 /** API styles each server speaks; the first is the default (chat where an OpenAI-style endpoint exists). */
 export const SERVER_APIS = Object.fromEntries(Object.values(SPECS).map((s) => [s.kind, s.apis.map((a) => a.api)])) as unknown as Record<ServerKind, readonly ApiStyle[]>;

@@ -8,7 +8,7 @@
 import { num } from '../core/num.js';
 import { type ServerTimings } from '../core/record.js';
 import { type HttpClient } from '../net/http.js';
-import { type ServerKind } from './detect.js';
+import { type ServerKind } from './kinds.js';
 import { type DialectName } from './tokenizer.js';
 import { type ApiStyle, type GenerationRequest, type LengthForcing, type TargetInfo, type UsageReport } from './target.js';
 

@@ -212,10 +212,11 @@ test('the history database is opened read-only, whatever its schema version, and
   assert.equal(statSync(db).mtimeMs, mtime);
   assert.equal(existsSync(`${db}-wal`), false);
 
-  // Schema version 2 (runs.sweep_id, written by llmbench sweep) and a run whose folder is gone: shown from the history alone.
+  // Schema version 2 (runs.sweep_id, written by llmbench sweep), then a later one (version 3, with a column this
+  // llmbench does not know), and a run whose folder is gone: shown from the history alone.
   const h = new Database(db);
   assert.equal((h.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v, 2);
-  h.exec("UPDATE runs SET sweep_id = 'sw-1' WHERE id = '20261123-100000-aaaa'");
+  h.exec("ALTER TABLE runs ADD COLUMN from_the_future TEXT; INSERT INTO schema_version (version) VALUES (3); UPDATE runs SET sweep_id = 'sw-1' WHERE id = '20261123-100000-aaaa'");
   h.prepare("INSERT INTO runs (id, started_at, finished_at, recorded_at, name, target_kind, target_url, model, config_hash, result_dir, interrupted, tool_version, scenario_count, sweep_id) VALUES ('gone-1', '2026-11-01T00:00:00.000Z', NULL, '2026-11-01T00:00:00.000Z', 'gone', 'vllm', 'http://x', 'qwen', 'h', '/nonexistent/gone', 0, '0.1.0', 1, NULL)").run();
   h.prepare("INSERT INTO scenarios (run_id, scenario_id, status, dims_json, summary_json, metrics_json) VALUES ('gone-1', 's1', 'ok', '{}', '{\"output_token_throughput\": 12.5}', '{\"ttft_ms\": {\"p50\": 40, \"p99\": 90}}')").run();
   h.close();
@@ -230,7 +231,7 @@ test('the history database is opened read-only, whatever its schema version, and
 
   // Version 1 (before sweeps): no sweep_id column; every run is still listed, with no sweep.
   const h1 = new Database(db);
-  h1.exec('DROP INDEX runs_sweep_id; ALTER TABLE runs DROP COLUMN sweep_id; DELETE FROM schema_version WHERE version = 2');
+  h1.exec('DROP INDEX runs_sweep_id; ALTER TABLE runs DROP COLUMN sweep_id; ALTER TABLE runs DROP COLUMN from_the_future; DELETE FROM schema_version WHERE version >= 2');
   h1.close();
   const after1 = hash();
   const runs1 = JSON.parse((await raw(s.port, '/api/runs')).body) as Array<Record<string, unknown>>;

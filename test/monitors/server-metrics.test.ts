@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePrometheusText } from '../../src/monitors/prometheus.js';
-import { counterIncrease, defaultMetricsUrl, metricTableFor, prefixCacheWarnings, summarizeServerMetrics } from '../../src/monitors/server-metrics/index.js';
+import { counterIncrease, metricTableFor, prefixCacheWarnings, summarizeServerMetrics } from '../../src/monitors/server-metrics/index.js';
 
 function vllm(p: { running: number; hits: number; queries: number; ttftSum: number; ttftCount: number; b: [number, number]; old?: boolean }) {
   const pre = p.old ? 'vllm:gpu_' : 'vllm:';
@@ -78,14 +78,6 @@ test('MindIE without prefix, gauge hit rate, and counter resets', () => {
   assert.equal(r.summary.decode_batch_size_mean, null);
   assert.equal(counterIncrease([null, 5, null, 7]), 2);
   assert.equal(counterIncrease([null, null]), null);
-});
-
-test('default metrics URLs per server', () => {
-  assert.equal(defaultMetricsUrl('vllm', 'http://h:8000/v1'), 'http://h:8000/metrics');
-  assert.equal(defaultMetricsUrl('trtllm', 'http://h:8000'), 'http://h:8000/prometheus/metrics');
-  assert.equal(defaultMetricsUrl('triton', 'https://h:8000/'), 'https://h:8002/metrics');
-  assert.equal(defaultMetricsUrl('ollama', 'http://h:11434'), null);
-  assert.equal(defaultMetricsUrl('mindie', 'https://h:1025'), null);
 });
 
 test('warns when a salted workload hits the prefix cache', () => {

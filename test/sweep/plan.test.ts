@@ -4,7 +4,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../support/cli.js';
 import { parsePlan } from '../../src/sweep/plan.js';
-import { RUN_OPTIONS } from '../../src/cli/commands/run.js';
+import { RUN_FLAGS } from '../../src/cli/run-config.js';
 import { UsageError } from '../../src/core/errors.js';
 import { renderConfig } from '../../src/sweep/config-file.js';
 import { validate } from '../support/json-schema.js';
@@ -20,7 +20,7 @@ function planFile(text: string, name = 'plan.yaml'): { dir: string; file: string
 
 function problems(text: string): string[] {
   try {
-    parsePlan(text, 'plan.yaml', RUN_OPTIONS);
+    parsePlan(text, 'plan.yaml', RUN_FLAGS);
   } catch (e) {
     assert.ok(e instanceof UsageError, String(e));
     return e.problems.map((p) => `${p.where}: ${p.message}`);
@@ -44,7 +44,7 @@ search: { over: concurrency, min: 1, max: 64 }
 `;
 
 test('plan: a good plan parses into points, workload cells, SLA lines and a search', () => {
-  const p = parsePlan(GOOD, 'plan.yaml', RUN_OPTIONS);
+  const p = parsePlan(GOOD, 'plan.yaml', RUN_FLAGS);
   assert.deepEqual(p.points.map((x) => x.parameters), [{ max_num_seqs: 64 }, { max_num_seqs: 128 }]);
   assert.deepEqual(p.cells, [{ 'output-tokens': 64 }, { 'output-tokens': 128 }]);
   assert.deepEqual(p.sla.map((l) => [l.path, l.op, l.limit]), [['ttft_ms.p99', '<=', 500], ['error_rate', '<=', 0.01]]);
@@ -110,7 +110,7 @@ test('plan: config_file paths are checked against the template; a one-placeholde
   const text = (set: string) => `server:\n  command: "srv --config {config_file} --m {mem}"\n  config_file: { template: cfg.json, path: run/c.json, set: { ${set} } }\nparameters: { mem: [8] }\n`;
   const bad = (set: string) => {
     try {
-      parsePlan(text(set), file, RUN_OPTIONS);
+      parsePlan(text(set), file, RUN_FLAGS);
     } catch (e) {
       return (e as UsageError).problems.map((p) => p.message);
     }
@@ -118,7 +118,7 @@ test('plan: config_file paths are checked against the template; a one-placeholde
   };
   assert.deepEqual(bad('"ServerConfig.port.x": 1'), ["'ServerConfig.port' is a number, not an object: cannot set 'ServerConfig.port.x'"]);
   assert.deepEqual(bad('"ModelConfig.first.npuMemSize": 1'), ["'ModelConfig' is an array: 'first' is not an index"]);
-  const p = parsePlan(text('"ModelConfig.0.npuMemSize": "{mem}", "ServerConfig.name": "m-{mem}"'), file, RUN_OPTIONS);
+  const p = parsePlan(text('"ModelConfig.0.npuMemSize": "{mem}", "ServerConfig.name": "m-{mem}"'), file, RUN_FLAGS);
   const cf = p.points[0]!.server!.configFile!;
   assert.equal(cf.path, join(dir, 'run', 'c.json'));
   assert.deepEqual(renderConfig(cf.templateDoc, cf.set, { mem: 8 }), { ServerConfig: { port: 1, name: 'm-8' }, ModelConfig: [{ npuMemSize: 8 }] });

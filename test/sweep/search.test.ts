@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { searchLoad } from '../../src/sweep/search.js';
 import { parsePlan } from '../../src/sweep/plan.js';
-import { RUN_OPTIONS } from '../../src/cli/commands/run.js';
+import { flagsToArgv, RUN_FLAGS } from '../../src/cli/run-config.js';
 import { runSweep, sweepExitCode } from '../../src/sweep/run-sweep.js';
-import { type Measure, runArgv } from '../../src/sweep/measure.js';
+import { type Measure, runFlagsOf } from '../../src/sweep/measure.js';
 import { type RunResult } from '../../src/core/result.js';
 import { paretoFront } from '../../src/sweep/charts.js';
 import { tempDir } from '../support/cli.js';
@@ -60,7 +60,7 @@ function fakeMeasure(tpot: (load: number, attempt: number) => number, calls: Arr
 const NOISE_PLAN = `benchmark:\n  target: http://127.0.0.1:9\n  output-tokens: 4\nsla:\n  tpot_ms.p90: "<= 100"\nsearch: { over: concurrency, min: 1, max: 16 }\n`;
 
 test('noise: a load within 5 % of a limit is measured three times and meets the SLA only if every measurement did', async () => {
-  const plan = parsePlan(NOISE_PLAN, 'plan.yaml', RUN_OPTIONS);
+  const plan = parsePlan(NOISE_PLAN, 'plan.yaml', RUN_FLAGS);
   // tpot = 10 × load, but load 10 is noisy: 99 (near the limit), then 101 (violates), then never asked again.
   const calls: Array<[number, number]> = [];
   const dir = tempDir();
@@ -105,7 +105,7 @@ test('noise: a load within 5 % of a limit is measured three times and meets the 
 });
 
 test('workload cells: each list-valued workload key value is searched separately and ranked on its own', async () => {
-  const plan = parsePlan(NOISE_PLAN.replace('output-tokens: 4', 'output-tokens: [4, 8]'), 'plan.yaml', RUN_OPTIONS);
+  const plan = parsePlan(NOISE_PLAN.replace('output-tokens: 4', 'output-tokens: [4, 8]'), 'plan.yaml', RUN_FLAGS);
   const seen: unknown[] = [];
   const base = fakeMeasure(() => 0, []);
   // Longer outputs halve the knee: tpot = 10 × load × output-tokens / 4.
@@ -126,11 +126,26 @@ test('workload cells: each list-valued workload key value is searched separately
   assert.deepEqual(validate(JSON.parse(readFileSync('docs/sweep.schema.json', 'utf8')), JSON.parse(readFileSync(`${dir}/sweep.json`, 'utf8'))), []);
 });
 
-test('measure: run argv from benchmark keys, the searched load and the default request count', () => {
+test('measure: run flags from benchmark keys, the searched load and the default request count, and their RunConfig', () => {
+  const req = { target: 'http://127.0.0.1:5/v1', options: { 'input-tokens': 128, 'output-tokens': [16, 32], 'cache-reset': false, header: ['A: b', 'C: d'], 'extra-body': { top_k: 1 } }, load: { over: 'concurrency' as const, value: 8 }, requests: 32, outDir: '/o', name: 'n_p0', env: {}, cwd: '/', signal: new AbortController().signal };
   assert.deepEqual(
-    runArgv({ target: 'http://127.0.0.1:5/v1', options: { 'input-tokens': 128, 'output-tokens': [16, 32], 'cache-reset': false, header: ['A: b', 'C: d'], 'extra-body': { top_k: 1 } }, load: { over: 'concurrency', value: 8 }, requests: 32, outDir: '/o', name: 'n_p0', env: {}, cwd: '/', signal: new AbortController().signal }),
-    ['run', '--input-tokens', '128', '--output-tokens', '16,32', '--no-cache-reset', '--header', 'A: b', '--header', 'C: d', '--extra-body', '{"top_k":1}', '--concurrency', '8', '--requests', '32', '--target', 'http://127.0.0.1:5/v1', '--name', 'n_p0', '--out', '/o', '--no-history', '--no-report'],
+    ['run', ...flagsToArgv(runFlagsOf(req))],
+    ['run', '--input-tokens', '128', '--output-tokens', '16,32', '--no-cache-reset', '--header', 'A: b', '--header', 'C: d', '--extra-body', '{"top_k":1}', '--concurrency', '8', '--requests', '32', '--target', 'http://127.0.0.1:5/v1', '--name', 'n_p0', '--out', '/o'],
   );
+  // What runBenchmark is given: the same flags as `llmbench run` maps them (history and charts are the sweep's).
+  const { config, problems } = RUN_FLAGS.toRunConfig(runFlagsOf(req), {});
+  assert.deepEqual(problems, []);
+  assert.deepEqual(config, {
+    target: 'http://127.0.0.1:5/v1',
+    extraBody: { top_k: 1 },
+    headers: { a: 'b', c: 'd' },
+    server: { cacheReset: false },
+    workload: { inputTokens: [{ min: 128, max: 128 }], outputTokens: [{ min: 16, max: 16 }, { min: 32, max: 32 }] },
+    load: { concurrency: [8], requests: 32 },
+    output: { out: '/o', name: 'n_p0' },
+  });
+  // A value run rejects is reported as run reports it, and nothing runs.
+  assert.deepEqual(RUN_FLAGS.toRunConfig({ concurrency: 'x' }, {}).problems.map((p) => p.where), ['--concurrency']);
 });
 
 test('pareto front: points no other point beats on both axes, along x', () => {

@@ -5,8 +5,6 @@ import { type CommandDef } from '../command.js';
 import { DASHBOARD_OPTIONS } from '../options/dashboard.js';
 import { resolveDbPath } from '../../store/paths.js';
 import { SetupError, UsageError } from '../../core/errors.js';
-import { DashboardData } from '../../dashboard/data.js';
-import { isLoopbackHost, startDashboard } from '../../dashboard/server.js';
 
 /** Opens a URL in the desktop's browser; failing to is only a notice (the URL is printed anyway). */
 function openBrowser(url: string, onError: (m: string) => void): void {
@@ -28,6 +26,9 @@ export const dashboardCommand: CommandDef = {
   options: DASHBOARD_OPTIONS,
   examples: ['llmbench dashboard', 'llmbench dashboard --results ./results --results ./nightly --port 0', 'llmbench dashboard --host 0.0.0.0 --token "$(openssl rand -hex 16)"'],
   async run(args, io) {
+    // The server, its charts (vega) and the database (a native addon) load only when the command runs: `--help` stays fast.
+    const { DashboardData } = await import('../../dashboard/data.js');
+    const { isLoopbackHost, startDashboard } = await import('../../dashboard/server.js');
     const v = args.values;
     const host = v.host as string;
     let token = (v.token as string | undefined) || null;

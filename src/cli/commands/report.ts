@@ -1,4 +1,3 @@
-import { rebuildResult } from '../../runner/rebuild.js';
 import { writeJsonAtomic } from '../../runner/output.js';
 import { join, resolve } from 'node:path';
 import { type CommandDef } from '../command.js';
@@ -43,6 +42,8 @@ export const reportCommand: CommandDef = {
       if (r.skippedLines) io.stderr(`llmbench report: ${r.dir}/requests.jsonl: skipped ${r.skippedLines} malformed line(s)\n`);
       // A run that never finished (killed, crashed) has only its first results.json: rebuild it from requests.jsonl.
       if (r.result.finished_at === null || v.rebuild === true) {
+        // The rebuild (metrics, quality, workloads) is loaded only for a run that needs it.
+        const { rebuildResult } = await import('../../runner/rebuild.js');
         r.result = rebuildResult(r.result, r.records);
         writeJsonAtomic(join(r.dir, 'results.json'), r.result);
         io.stderr(`llmbench report: rebuilt ${r.dir}/results.json from requests.jsonl (${r.result.scenarios.length} scenario(s))\n`);

@@ -6,7 +6,8 @@
  */
 import { intAtLeast, type OptionDef, OptionValueError } from '../option.js';
 import { type Problem } from '../../core/errors.js';
-import { SERVER_KINDS, type ServerTargetOptions } from '../../targets/servers.js';
+import { type ServerTargetOptions } from '../../targets/servers.js';
+import { SERVER_KINDS } from '../../targets/kinds.js';
 import { type MonitorOptions, type TelemetryChoice } from '../../monitors/create.js';
 
 const GROUP = 'Server';

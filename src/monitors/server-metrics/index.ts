@@ -1,5 +1,6 @@
 /**
- * Known Prometheus metric names per server, and where each server serves them.
+ * Known Prometheus metric names per server. (Where each server serves them is its target spec's `metrics`, read
+ * as `ServerTarget.defaultMetricsUrl`.)
  */
 import { type Warning } from '../../core/result.js';
 import { LLAMACPP_METRICS } from './llamacpp.js';
@@ -43,38 +44,6 @@ export function mergedTable(): ServerMetricTable {
 
 export function metricTableFor(server: string): ServerMetricTable {
   return SERVER_METRIC_TABLES[server] ?? mergedTable();
-}
-
-/**
- * Default metrics URL for a server, from its base URL. Ollama has no Prometheus endpoint; MindIE serves metrics on
- * its own `metricsPort` (config.json; no default known to us), so it is only scraped when --metrics-url names it.
- */
-export function defaultMetricsUrl(server: string, baseUrl: string): string | null {
-  let u: URL;
-  try {
-    u = new URL(baseUrl);
-  } catch {
-    return null;
-  }
-  const origin = (port?: string) => {
-    const c = new URL(u.origin);
-    if (port) c.port = port;
-    return c.origin;
-  };
-  switch (server) {
-    case 'vllm':
-    case 'sglang':
-    case 'tgi':
-    case 'llamacpp':
-    case 'lmdeploy':
-      return `${origin()}/metrics`;
-    case 'trtllm':
-      return `${origin()}/prometheus/metrics`;
-    case 'triton':
-      return `${origin('8002')}/metrics`;
-    default:
-      return null;
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The registry: every server llmbench speaks to, one spec each. Adding a server = its spec file + one entry here. */
-import { type ServerKind } from '../detect.js';
+import { type ServerKind } from '../kinds.js';
 import { type ServerSpec } from '../spec.js';
 import { LLAMACPP } from './llamacpp.js';
 import { LMDEPLOY } from './lmdeploy.js';
