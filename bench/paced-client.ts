@@ -75,5 +75,4 @@ for (const r of recs) {
 const client = res.result.scenarios[0]!.client as { event_loop_delay_p99_ms: number | null; cpu_s: number };
 // cpu_s: the scenario's CPU time as llmbench's self-monitor measures it (the timed phase: no module loading, no
 // probe, no results writing); process_cpu_s: the whole process from before the run starts, for reference.
-process.stdout.write(JSON.stringify({ cpu_s: client.cpu_s, process_cpu_s: (c.user + c.system) / 1e6, wall_s: wallS, tokens: streamed, requests: recs.length, failed: recs.filter((r) => r.status !== 'ok').length, loop_p99_ms: client.event_loop_delay_p99_ms, streams: byId }) + '\n');
-process.exit(0);
+process.stdout.write(JSON.stringify({ cpu_s: client.cpu_s, process_cpu_s: (c.user + c.system) / 1e6, wall_s: wallS, tokens: streamed, requests: recs.length, failed: recs.filter((r) => r.status !== 'ok').length, loop_p99_ms: client.event_loop_delay_p99_ms, streams: byId }) + '\n', () => process.exit(0));
