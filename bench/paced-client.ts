@@ -66,6 +66,9 @@ const c = process.cpuUsage(cpu0);
 rmSync(out, { recursive: true, force: true });
 type Rec = { scenario_id: string; repeat: number; index: number; status: string; chunk_times: number[]; output_tokens_chunks: number };
 const recs = res.records as Rec[];
+// The scenario's span, first send to last completion (wall_s around runBenchmark also counts the probe and results).
+const okRecs = recs as unknown as { sent_at: number | null; completed_at: number | null }[];
+const spanS = (Math.max(...okRecs.map((r) => r.completed_at ?? 0)) - Math.min(...okRecs.map((r) => r.sent_at ?? Infinity))) / 1000;
 const byId: Record<string, number[]> = {};
 let streamed = 0;
 for (const r of recs) {
@@ -75,4 +78,4 @@ for (const r of recs) {
 const client = res.result.scenarios[0]!.client as { event_loop_delay_p99_ms: number | null; cpu_s: number };
 // cpu_s: the scenario's CPU time as llmbench's self-monitor measures it (the timed phase: no module loading, no
 // probe, no results writing); process_cpu_s: the whole process from before the run starts, for reference.
-process.stdout.write(JSON.stringify({ cpu_s: client.cpu_s, process_cpu_s: (c.user + c.system) / 1e6, wall_s: wallS, tokens: streamed, requests: recs.length, failed: recs.filter((r) => r.status !== 'ok').length, loop_p99_ms: client.event_loop_delay_p99_ms, streams: byId }) + '\n', () => process.exit(0));
+process.stdout.write(JSON.stringify({ cpu_s: client.cpu_s, process_cpu_s: (c.user + c.system) / 1e6, wall_s: spanS, run_wall_s: wallS, tokens: streamed, requests: recs.length, failed: recs.filter((r) => r.status !== 'ok').length, loop_p99_ms: client.event_loop_delay_p99_ms, streams: byId }) + '\n', () => process.exit(0));
