@@ -9,6 +9,7 @@ import { type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { RequestFailure } from '../core/failure.js';
 import { SetupError } from '../core/errors.js';
+import { H1Pool, type H1Handler } from './h1.js';
 
 export interface TlsOptions {
   caCert?: string;
@@ -53,8 +54,15 @@ export function serverRoot(url: string): string {
 export class HttpClient {
   readonly baseUrl: string;
   private readonly agent: Agent;
+  /** Streamed POSTs over plain http:// (h1.ts); null for https://, which stays on undici. */
+  private readonly h1: H1Pool | null;
   constructor(private readonly opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl;
+    const base = new URL(opts.baseUrl);
+    this.h1 =
+      base.protocol === 'http:'
+        ? new H1Pool({ host: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port || 80), connections: Math.max(1, opts.connections), headersTimeoutMs: opts.timeoutMs, bodyTimeoutMs: opts.timeoutMs, connectTimeoutMs: Math.min(opts.timeoutMs, 30_000) })
+        : null;
     const tls = opts.tls ?? {};
     this.agent = new Agent({
       connections: Math.max(1, opts.connections),
@@ -104,10 +112,11 @@ export class HttpClient {
    * Non-2xx responses are read (up to 64 KiB) and thrown as RequestFailure('http'), and so is a 2xx answer whose
    * content-type is not a stream type or whose content-encoding is neither gzip, deflate nor br.
    *
-   * This is the per-token hot path, so it sits on undici's dispatch API: each read of the socket reaches `onData`
-   * straight from the HTTP parser, with no Readable stream, no 'data' event and no promise per read in between
-   * (bench/paced.ts measures what that saves). A handler that throws stops the read at once (the connection is
-   * aborted, nothing more is buffered) and its error is what the call rejects with.
+   * This is the per-token hot path: over plain http:// it runs on h1.ts (one flowing socket read → one callback),
+   * over https:// on undici's dispatch API (each read reaches `onData` straight from undici's parser, with no
+   * Readable stream, 'data' event or promise per read in between); bench/paced.ts measures both. A handler that
+   * throws stops the read at once (the connection is closed, nothing more is buffered) and its error is what the
+   * call rejects with.
    */
   stream(
     path: string,
@@ -120,7 +129,7 @@ export class HttpClient {
       if (signal.aborted) return reject(toFailure(signal.reason, signal));
       const url = new URL(this.url(path));
       let settled = false;
-      let controller: Dispatcher.DispatchController | null = null;
+      let abortTransport: ((e: Error) => void) | null = null;
       // 'stream': a 2xx stream answer, fed to onData; 'http' / 'type': a failure whose first bytes feed the message.
       let mode: 'stream' | 'http' | 'type' = 'stream';
       let status = 0;
@@ -139,7 +148,7 @@ export class HttpClient {
       };
       const fail = (e: unknown) => {
         settle(e);
-        if (controller && !controller.aborted) controller.abort(e instanceof Error ? e : new Error(String(e)));
+        abortTransport?.(e instanceof Error ? e : new Error(String(e)));
         inflate?.destroy();
       };
       const onAbort = () => fail(toFailure(signal.reason, signal));
@@ -168,12 +177,12 @@ export class HttpClient {
       };
       const complete = () => (mode === 'stream' ? settle() : fail(answerFailure()));
 
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          controller = c;
-          if (settled) c.abort(new Error('aborted'));
+      const handler: H1Handler = {
+        onStart(abort) {
+          abortTransport = abort;
+          if (settled) abort(new Error('aborted'));
         },
-        onResponseStart(_c, statusCode, headers) {
+        onResponseStart(statusCode, headers) {
           if (settled || statusCode < 200) return;
           status = statusCode;
           const enc = String(headers['content-encoding'] ?? '').trim().toLowerCase();
@@ -208,7 +217,7 @@ export class HttpClient {
             fail(e);
           }
         },
-        onResponseData(_c, chunk) {
+        onResponseData(chunk) {
           if (settled) return;
           if (inflate) inflate.write(chunk);
           else deliver(chunk);
@@ -218,24 +227,30 @@ export class HttpClient {
           if (inflate) inflate.end();
           else complete();
         },
-        onResponseError(_c, e) {
+        onResponseError(e) {
           if (settled) return;
           if (mode !== 'stream' && status !== 0) return fail(answerFailure());
           settle(toFailure(e, signal, midStream));
           inflate?.destroy();
         },
       };
+      const headers = { 'content-type': 'application/json', accept: 'text/event-stream, application/x-ndjson, application/json', ...this.opts.headers, ...extraHeaders };
       try {
-        this.agent.dispatch(
-          {
-            origin: url.origin,
-            path: url.pathname + url.search,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'text/event-stream, application/x-ndjson, application/json', ...this.opts.headers, ...extraHeaders },
-            body: JSON.stringify(body),
-          },
-          handler,
-        );
+        if (this.h1) this.h1.post(url.pathname + url.search, headers, JSON.stringify(body), handler);
+        else {
+          this.agent.dispatch(
+            { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body: JSON.stringify(body) },
+            {
+              onRequestStart: (c) => handler.onStart((e) => {
+                if (!c.aborted) c.abort(e);
+              }),
+              onResponseStart: (_c, status, h) => handler.onResponseStart(status, h),
+              onResponseData: (_c, chunk) => handler.onResponseData(chunk),
+              onResponseEnd: () => handler.onResponseEnd(),
+              onResponseError: (_c, e) => handler.onResponseError(e),
+            },
+          );
+        }
       } catch (e) {
         fail(toFailure(e, signal));
       }
@@ -243,6 +258,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
+    this.h1?.close();
     await this.agent.close().catch(() => undefined);
   }
 }
