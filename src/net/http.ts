@@ -1,6 +1,7 @@
 /**
- * HTTP transport shared by every server adapter: undici's request() over one Agent whose pool is sized to the
- * run's concurrency (dependencies.md §4: the fastest client measured here, with explicit pool control).
+ * HTTP transport shared by every server adapter: undici over one Agent whose pool is sized to the run's concurrency
+ * (dependencies.md §4) for JSON requests and https:// streams, and h1.ts for streams over plain http:// (the
+ * per-token hot path; bench/paced.ts).
  * Maps transport failures onto RequestFailure kinds so records say *why* a request failed.
  */
 import { Agent, request, type Dispatcher } from 'undici';
