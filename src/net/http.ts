@@ -1,14 +1,16 @@
 /**
- * HTTP transport shared by every server adapter: undici's request() over one Agent whose pool is sized to the
- * run's concurrency (dependencies.md §4: the fastest client measured here, with explicit pool control).
+ * HTTP transport shared by every server adapter: undici over one Agent whose pool is sized to the run's concurrency
+ * (dependencies.md §4) for JSON requests and https:// streams, and h1.ts for streams over plain http:// (the
+ * per-token hot path; bench/paced.ts).
  * Maps transport failures onto RequestFailure kinds so records say *why* a request failed.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { readFileSync } from 'node:fs';
-import { type Readable } from 'node:stream';
+import { type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { RequestFailure } from '../core/failure.js';
 import { SetupError } from '../core/errors.js';
+import { H1Pool, type H1Handler } from './h1.js';
 
 export interface TlsOptions {
   caCert?: string;
@@ -53,8 +55,15 @@ export function serverRoot(url: string): string {
 export class HttpClient {
   readonly baseUrl: string;
   private readonly agent: Agent;
+  /** Streamed POSTs over plain http:// (h1.ts); null for https://, which stays on undici. */
+  private readonly h1: H1Pool | null;
   constructor(private readonly opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl;
+    const base = new URL(opts.baseUrl);
+    this.h1 =
+      base.protocol === 'http:'
+        ? new H1Pool({ host: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port || 80), connections: Math.max(1, opts.connections), headersTimeoutMs: opts.timeoutMs, bodyTimeoutMs: opts.timeoutMs, connectTimeoutMs: Math.min(opts.timeoutMs, 30_000) })
+        : null;
     const tls = opts.tls ?? {};
     this.agent = new Agent({
       connections: Math.max(1, opts.connections),
@@ -103,60 +112,154 @@ export class HttpClient {
    * POSTs `body` and feeds every network read of the response to `onData` as it arrives.
    * Non-2xx responses are read (up to 64 KiB) and thrown as RequestFailure('http'), and so is a 2xx answer whose
    * content-type is not a stream type or whose content-encoding is neither gzip, deflate nor br.
+   *
+   * This is the per-token hot path: over plain http:// it runs on h1.ts (one flowing socket read → one callback),
+   * over https:// on undici's dispatch API (each read reaches `onData` straight from undici's parser, with no
+   * Readable stream, 'data' event or promise per read in between); bench/paced.ts measures both. A handler that
+   * throws stops the read at once (the connection is closed, nothing more is buffered) and its error is what the
+   * call rejects with.
    */
-  async stream(
+  stream(
     path: string,
     body: unknown,
     signal: AbortSignal,
     handlers: { onHeaders(status: number, headers: Record<string, string | string[] | undefined>): void; onData(chunk: Uint8Array): void },
     extraHeaders?: Record<string, string>,
   ): Promise<void> {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(this.url(path), {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream, application/x-ndjson, application/json', ...this.opts.headers, ...extraHeaders },
-        body: JSON.stringify(body),
-        signal,
-      });
-    } catch (e) {
-      throw toFailure(e, signal);
-    }
-    let answer: Readable;
-    try {
-      answer = decodedBody(res);
-    } catch (e) {
-      discard(res.body);
-      throw e;
-    }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await readText(answer, 64 * 1024).catch(() => ''); // the body only feeds the message
-      throw new RequestFailure('http', `HTTP ${res.statusCode}: ${errorMessage(text)}`, res.statusCode);
-    }
-    // A proxy's HTML error page with status 200 is not a stream: say what came instead of a parse error.
-    const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type && !STREAM_TYPES.test(type)) {
-      const first = await readText(answer, 200).catch(() => '');
-      throw new RequestFailure('http', `unexpected content-type ${type}: ${first.slice(0, 200)}`, res.statusCode);
-    }
-    handlers.onHeaders(res.statusCode, res.headers);
-    await new Promise<void>((resolve, reject) => {
-      answer.on('data', (c: Buffer) => {
-        try {
-          handlers.onData(c);
-        } catch (e) {
-          // Stop reading at once (an over-long event, a handler bug): the rest of the body is never buffered.
-          answer.destroy(e as Error);
-          if (answer !== res.body) discard(res.body);
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(toFailure(signal.reason, signal));
+      const url = new URL(this.url(path));
+      let settled = false;
+      let abortTransport: ((e: Error) => void) | null = null;
+      // 'stream': a 2xx stream answer, fed to onData; 'http' / 'type': a failure whose first bytes feed the message.
+      let mode: 'stream' | 'http' | 'type' = 'stream';
+      let status = 0;
+      let midStream = false;
+      let type = '';
+      const kept: Buffer[] = [];
+      let keptBytes = 0;
+      let inflate: Transform | null = null;
+
+      const settle = (e?: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (e === undefined) resolve();
+        else reject(e);
+      };
+      const fail = (e: unknown) => {
+        settle(e);
+        abortTransport?.(e instanceof Error ? e : new Error(String(e)));
+        inflate?.destroy();
+      };
+      const onAbort = () => fail(toFailure(signal.reason, signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      // The failure a non-stream answer ends in, once its first bytes are read (or the read failed).
+      const answerFailure = () => {
+        const text = Buffer.concat(kept).toString('utf8');
+        return mode === 'http'
+          ? new RequestFailure('http', `HTTP ${status}: ${errorMessage(text.slice(0, 64 * 1024))}`, status)
+          : new RequestFailure('http', `unexpected content-type ${type}: ${text.slice(0, 200)}`, status);
+      };
+      const deliver = (c: Buffer) => {
+        if (settled) return;
+        if (mode === 'stream') {
+          try {
+            handlers.onData(c);
+          } catch (e) {
+            fail(e);
+          }
+          return;
         }
-      });
-      answer.once('end', resolve);
-      answer.once('error', (e) => reject(e instanceof RequestFailure ? e : toFailure(e, signal, true)));
+        kept.push(c);
+        keptBytes += c.length;
+        if (keptBytes >= (mode === 'http' ? 64 * 1024 : 200)) fail(answerFailure());
+      };
+      const complete = () => (mode === 'stream' ? settle() : fail(answerFailure()));
+
+      const handler: H1Handler = {
+        onStart(abort) {
+          abortTransport = abort;
+          if (settled) abort(new Error('aborted'));
+        },
+        onResponseStart(statusCode, headers) {
+          if (settled || statusCode < 200) return;
+          status = statusCode;
+          const enc = String(headers['content-encoding'] ?? '').trim().toLowerCase();
+          if (enc && enc !== 'identity') {
+            const make = enc === 'gzip' || enc === 'x-gzip' ? createGunzip : enc === 'deflate' ? createInflate : enc === 'br' ? createBrotliDecompress : null;
+            if (!make) return fail(new RequestFailure('http', `unsupported content-encoding ${enc}`, statusCode));
+            inflate = make();
+            inflate.on('data', deliver);
+            inflate.once('end', () => {
+              if (!settled) complete();
+            });
+            inflate.once('error', (e) => {
+              if (settled) return;
+              if (mode === 'stream') fail(toFailure(e, signal, true));
+              else fail(answerFailure());
+            });
+          }
+          if (statusCode >= 300) {
+            mode = 'http';
+            return;
+          }
+          // A proxy's HTML error page with status 200 is not a stream: say what came instead of a parse error.
+          type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+          if (type && !STREAM_TYPES.test(type)) {
+            mode = 'type';
+            return;
+          }
+          midStream = true;
+          try {
+            handlers.onHeaders(statusCode, headers);
+          } catch (e) {
+            fail(e);
+          }
+        },
+        onResponseData(chunk) {
+          if (settled) return;
+          if (inflate) inflate.write(chunk);
+          else deliver(chunk);
+        },
+        onResponseEnd() {
+          if (settled) return;
+          if (inflate) inflate.end();
+          else complete();
+        },
+        onResponseError(e) {
+          if (settled) return;
+          if (mode !== 'stream' && status !== 0) return fail(answerFailure());
+          settle(toFailure(e, signal, midStream));
+          inflate?.destroy();
+        },
+      };
+      const headers = { 'content-type': 'application/json', accept: 'text/event-stream, application/x-ndjson, application/json', ...this.opts.headers, ...extraHeaders };
+      try {
+        if (this.h1) this.h1.post(url.pathname + url.search, headers, JSON.stringify(body), handler);
+        else {
+          this.agent.dispatch(
+            { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body: JSON.stringify(body) },
+            {
+              onRequestStart: (c) => handler.onStart((e) => {
+                if (!c.aborted) c.abort(e);
+              }),
+              onResponseStart: (_c, status, h) => handler.onResponseStart(status, h),
+              onResponseData: (_c, chunk) => handler.onResponseData(chunk),
+              onResponseEnd: () => handler.onResponseEnd(),
+              onResponseError: (_c, e) => handler.onResponseError(e),
+            },
+          );
+        }
+      } catch (e) {
+        fail(toFailure(e, signal));
+      }
     });
   }
 
   async close(): Promise<void> {
+    this.h1?.close();
     await this.agent.close().catch(() => undefined);
   }
 }

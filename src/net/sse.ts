@@ -6,7 +6,8 @@
  * - comment / keep-alive lines starting with `:` are ignored;
  * - llama.cpp before PR #16109 sends mid-stream errors on a non-standard `error:` field: surfaced as an error event;
  * - CRLF and LF line endings; a final event without the trailing blank line is still delivered at end();
- * - UTF-8 split across network reads is reassembled by a streaming TextDecoder.
+ * - UTF-8 split across network reads is reassembled: lines are cut on the bytes and only whole lines decoded;
+ * - a UTF-8 byte-order mark at the start of the stream is dropped.
  *
  * Bounded on purpose: each read is scanned for newlines once (the unfinished line is kept as pieces, never rescanned),
  * and a line or event longer than `maxEventBytes` fails the request (kind 'parse') instead of growing without end.
@@ -33,52 +34,68 @@ function tooLong(max: number): RequestFailure {
   return new RequestFailure('parse', `a stream event is longer than --max-event-bytes (${max} bytes) with no end in sight; raise --max-event-bytes if the server really sends such events`);
 }
 
-/** UTF-8 size of `s`, computed only when it could be over `max` (a UTF-16 unit is at most 3 UTF-8 bytes). */
-function over(s: string, max: number): boolean {
-  return s.length * 3 > max && Buffer.byteLength(s) > max;
-}
+/**
+ * Splits reads into lines (LF or CRLF) on the bytes, scanning every byte once; throws once a line passes `max` bytes.
+ * Only whole lines are decoded, so a UTF-8 character split across reads is never cut (a newline byte never occurs
+ * inside a multi-byte character), and a read that holds whole lines (the usual case) is decoded without a copy.
+ * `onLine` gets the line's UTF-8 size with it, so nothing downstream measures it again.
+ */
+const BOM = [0xef, 0xbb, 0xbf];
 
-/** Splits reads into lines (LF or CRLF), scanning every byte once; throws once a line passes `max` bytes. */
 class LineSplitter {
-  private readonly decoder = new TextDecoder('utf-8');
-  private parts: string[] = [];
+  private parts: Buffer[] = [];
   private pendingBytes = 0;
+  private first = true;
 
-  constructor(private readonly onLine: (line: string) => void, private readonly max: number) {}
+  constructor(private readonly onLine: (line: string, bytes: number) => void, private readonly max: number) {}
 
   push(chunk: Uint8Array): void {
-    this.scan(this.decoder.decode(chunk, { stream: true }));
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.first) {
+      // A UTF-8 byte-order mark opens the stream, not its first line (as a TextDecoder drops it): hold the first
+      // bytes until it is known whether they are one.
+      if (this.parts.length) {
+        buf = Buffer.concat([...this.parts, buf]);
+        this.parts = [];
+        this.pendingBytes = 0;
+      }
+      if (buf.length < 3 && buf.every((x, i) => x === BOM[i])) {
+        if (buf.length) this.keep(buf);
+        return;
+      }
+      this.first = false;
+      if (buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2]) buf = buf.subarray(3);
+    }
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, start)) {
+      this.emit(buf, start, nl);
+      start = nl + 1;
+    }
+    if (start < buf.length) this.keep(start === 0 ? buf : buf.subarray(start));
   }
 
   end(): void {
-    this.scan(this.decoder.decode());
-    if (this.parts.length) this.emit('');
+    if (this.parts.length) this.emit(Buffer.alloc(0), 0, 0);
   }
 
-  private scan(text: string): void {
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      this.emit(text.slice(start, nl));
-      start = nl + 1;
-    }
-    if (start < text.length) {
-      const rest = text.slice(start);
-      this.parts.push(rest);
-      this.pendingBytes += Buffer.byteLength(rest);
-      if (this.pendingBytes > this.max) throw tooLong(this.max);
-    }
+  private keep(b: Buffer): void {
+    this.parts.push(b);
+    this.pendingBytes += b.length;
+    if (this.pendingBytes > this.max) throw tooLong(this.max);
   }
 
-  private emit(tail: string): void {
-    let line = tail;
+  private emit(buf: Buffer, start: number, end: number): void {
     if (this.parts.length) {
-      this.parts.push(tail);
-      line = this.parts.join('');
+      this.parts.push(buf.subarray(start, end));
+      buf = Buffer.concat(this.parts, this.pendingBytes + end - start);
       this.parts = [];
       this.pendingBytes = 0;
+      start = 0;
+      end = buf.length;
     }
-    if (over(line, this.max)) throw tooLong(this.max);
-    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    if (end - start > this.max) throw tooLong(this.max);
+    if (end > start && buf[end - 1] === 13) end--;
+    this.onLine(buf.toString('utf8', start, end), end - start);
   }
 }
 
@@ -90,7 +107,7 @@ export class SseReader implements StreamReader {
   private event: string | undefined;
 
   constructor(private readonly onEvent: (e: StreamEvent) => void, private readonly maxEventBytes = DEFAULT_MAX_EVENT_BYTES) {
-    this.lines = new LineSplitter((l) => this.line(l), maxEventBytes);
+    this.lines = new LineSplitter((l, bytes) => this.line(l, bytes), maxEventBytes);
   }
 
   push(chunk: Uint8Array): void {
@@ -102,19 +119,28 @@ export class SseReader implements StreamReader {
     this.dispatch();
   }
 
-  private line(line: string): void {
+  private line(line: string, bytes: number): void {
     if (line === '') {
       this.dispatch();
       return;
     }
-    if (line.charCodeAt(0) === 58 /* ':' */) return;
+    const c0 = line.charCodeAt(0);
+    if (c0 === 58 /* ':' */) return;
+    // The usual line, `data: ...` / `data:...`, without the general field split below.
+    if (c0 === 100 && line.startsWith('data:')) {
+      const skip = line.charCodeAt(5) === 32 ? 6 : 5;
+      // An event of many data lines is capped as a whole, like one long line (the prefix is ASCII: bytes = chars).
+      this.dataBytes += bytes - skip + 1;
+      if (this.dataBytes > this.maxEventBytes + 1) throw tooLong(this.maxEventBytes);
+      this.data.push(line.slice(skip));
+      return;
+    }
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === 'data') {
-      // An event of many data lines is capped as a whole, like one long line.
-      this.dataBytes += Buffer.byteLength(value) + 1;
+      this.dataBytes += 1; // `data` alone: an empty data line
       if (this.dataBytes > this.maxEventBytes + 1) throw tooLong(this.maxEventBytes);
       this.data.push(value);
     } else if (field === 'error') this.error.push(value);

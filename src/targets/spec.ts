@@ -54,6 +54,13 @@ export interface ApiSpec {
   optional?: Json;
   body(req: GenerationRequest, b: BodyParts): Json;
   reader(req: GenerationRequest): ChunkReader;
+  /**
+   * The per-chunk fast path, for specs whose reader keeps no state: reads the common token chunk straight from the
+   * event's text and returns exactly what `reader(req).chunk(JSON.parse(data))` would, or null for anything it
+   * does not fully recognise (then the loop parses as usual, error check first). It must never accept a chunk that
+   * is not valid JSON or that could carry an error, usage, timings, reasoning, tool calls, token ids or a finish.
+   */
+  fast?(data: string): Chunk | null;
 }
 
 /** What a server's probe reads and fills in before the run. */

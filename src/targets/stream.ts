@@ -68,6 +68,7 @@ export async function sendStream(t: StreamTarget, req: GenerationRequest, sink: 
 
 async function streamOnce(t: StreamTarget, req: GenerationRequest, body: Json, sink: StreamSink, signal: AbortSignal): Promise<void> {
   const reader = t.api.reader(req);
+  const fast = t.api.fast;
   let finished = false;
   let done = false;
   let objects = 0;
@@ -91,6 +92,12 @@ async function streamOnce(t: StreamTarget, req: GenerationRequest, body: Json, s
     if (data === '') return;
     if (data === '[DONE]') {
       done = true;
+      return;
+    }
+    const quick = fast?.(data);
+    if (quick) {
+      objects++;
+      apply(quick);
       return;
     }
     let obj: unknown;

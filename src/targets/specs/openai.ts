@@ -32,6 +32,7 @@ export function openAiApi(api: 'chat' | 'completions', f: OpenAiFlavour): ApiSpe
       const input = chat ? { messages: req.messages ?? [{ role: 'user', content: req.prompt ?? '' }] } : { prompt: promptText(req) };
       return { model: b.model, stream: true, stream_options: { include_usage: true }, ...input, ...sampling(req, 'max_tokens'), ...b.length, ...f.extra, ...req.extra_body };
     },
+    fast: fastPath(chat, f.timings?.({}) ?? (f.timings ? null : undefined)),
     reader: () => ({
       chunk: (o) => {
         const c: Chunk = { timings: f.timings?.(o) };
@@ -51,6 +52,45 @@ export function openAiApi(api: 'chat' | 'completions', f: OpenAiFlavour): ApiSpe
         return c;
       },
     }),
+  };
+}
+
+/*
+ * The fast path (ApiSpec.fast): a plain token chunk, the one a stream is made of, recognised without JSON.parse.
+ * The regular expressions below accept only strict JSON (no whitespace, strings with valid escapes only) of one
+ * shape: an object of plain metadata members (id, object, created, model, system_fingerprint, service_tier, and
+ * `usage: null`) with exactly one choice whose members are an index, `logprobs` / `finish_reason` / `stop_reason` / `matched_stop`
+ * null, and, for chat, one delta of a role, the content and null reasoning / tool-call members; for completions, the
+ * text. Anything else (a finish reason, usage, timings, metrics, reasoning, tool calls, token ids, an error key, any
+ * unknown key, whitespace) does not match and takes the full parse. What it returns is exactly what the reader gives
+ * for the parsed object (test/targets/fast-path.test.ts feeds the same chunks through both).
+ */
+const STR = String.raw`"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"`;
+const NUM = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const TOP = `"(?:id|object|model|system_fingerprint|service_tier)":(?:${STR}|null)|"created":${NUM}|"usage":null`;
+const CHOICE_META = `"index":${NUM}|"(?:logprobs|finish_reason|stop_reason|matched_stop)":null`;
+const DELTA = `"delta":\\{(?:(?:"role":${STR}|"content":${STR}|"(?:reasoning_content|reasoning|tool_calls|function_call|refusal)":null)(?:,(?=")|(?=\\})))*\\}`;
+const shape = (member: string) => new RegExp(`^\\{(?:(?:${TOP}),)*"choices":\\[\\{(?:(?:${CHOICE_META}),)*${member}(?:,(?:${CHOICE_META}))*\\}\\](?:,(?:${TOP}))*\\}$`);
+const CHAT_SHAPE = shape(DELTA);
+const COMPLETION_SHAPE = shape(`"text":${STR}`);
+const CONTENT = new RegExp(`"content":(${STR})`);
+const TEXT = new RegExp(`"text":(${STR})`);
+
+/** A validated JSON string literal's value: the inside when it has no escapes, else JSON's own reading of it. */
+const literal = (s: string): string => (s.includes('\\') ? (JSON.parse(s) as string) : s.slice(1, -1));
+
+function fastPath(chat: boolean, timings: ServerTimings | null | undefined): (data: string) => Chunk | null {
+  const shapeRe = chat ? CHAT_SHAPE : COMPLETION_SHAPE;
+  const valueRe = chat ? CONTENT : TEXT;
+  const key = chat ? '"content":' : '"text":';
+  return (data) => {
+    if (!shapeRe.test(data)) return null;
+    // In a validated object a key can only be matched where it is a key (a quote inside a string is escaped), so
+    // one match and no second one means one member; JSON.parse would keep the last of duplicates.
+    const m = valueRe.exec(data);
+    if (!m || data.indexOf(key, m.index + 1) >= 0 || (chat && data.indexOf('"delta":') !== data.lastIndexOf('"delta":'))) return null;
+    const text = literal(m[1]!);
+    return chat ? { timings, text, reasoning: '' } : { timings, text };
   };
 }
 
