@@ -20,6 +20,11 @@ import { executeScenario, type ExecSettings } from './execute.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
 import { SelfMonitor } from './self-monitor.js';
+import { ownedIndexes, type Share, streamsOf } from '../schedules/partition.js';
+import { clockSync } from '../core/clock-sync.js';
+import { SHARD_KEYS } from './config.js';
+import { barrierKey, ShardBarrier, waitUntil } from './shard-sync.js';
+import { join } from 'node:path';
 
 export interface TargetVariantValue {
   model: string | null;
@@ -58,6 +63,11 @@ export interface RunPlan extends ExecSettings {
   loads: LoadSpec[];
   slo: Slo | null;
   percentiles: number[];
+  /** This process's share of the schedule (--shard); null: all of it. */
+  shard?: Share | null;
+  /** Wall-clock instant (epoch ms) the first timed phase starts (--start-at); null: at once. */
+  startAtEpoch?: number | null;
+  leadTimeMs?: number;
   /** Opens a target variant with a connection pool / sequence count sized for `concurrency`. */
   openTarget(v: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget>;
   /** Extra per-scenario result fields (quality summaries, efficiency); runs after the speed summary. */
@@ -144,6 +154,33 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
     scenarios: [],
     warnings: [],
   };
+  const shard = plan.shard ?? null;
+  const startAtEpoch = plan.startAtEpoch ?? null;
+  if (shard) result.shard = { index: shard.index, count: shard.count };
+  // The wall-clock instant of the records' zero, so `llmbench merge` can put several processes on one clock.
+  result.clock_origin_epoch_ms = clock.originEpoch;
+  if (startAtEpoch !== null) {
+    result.start_at = new Date(startAtEpoch).toISOString();
+    result.environment = { ...result.environment, clock_sync: await clockSync() };
+  }
+  const sharedPlan = Object.fromEntries(Object.entries(plan.config).filter(([k]) => !(SHARD_KEYS as readonly string[]).includes(k)));
+  const barrier = shard && startAtEpoch !== null ? new ShardBarrier(join(plan.outDir, '.llmbench-barrier', barrierKey(sharedPlan, startAtEpoch)), shard, plan.timeoutMs + (plan.leadTimeMs ?? 60_000)) : null;
+  let phase = 0;
+  /** The run-clock start of the next timed phase: --start-at first, then the shards' barrier (./shard-sync.ts). */
+  const startAt = startAtEpoch === null ? undefined : async (): Promise<number> => {
+    const k = phase++;
+    let epoch: number | null = startAtEpoch;
+    if (k > 0) {
+      epoch = barrier ? await barrier.arrive(k, hooks.signal) : null;
+      if (barrier && epoch === null && !hooks.signal.aborted) result.warnings.push({ code: 'SHARD_BARRIER_TIMEOUT', message: `phase ${k} started without the other shards: not all ${shard!.count} reached the barrier in ${plan.outDir}`, hint: 'shards must share --out (one ReadWriteMany volume) for later scenarios to start together' });
+    }
+    if (epoch === null) return clock.now();
+    const at = clock.fromEpoch(epoch);
+    await waitUntil(clock, at, hooks.signal);
+    const late = clock.now() - at;
+    if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+    return at;
+  };
   let out: RunOutput | null = null;
   const allRecords: RequestRecord[] = [];
   let failed = 0;
@@ -178,7 +215,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
       if (!plan.name) result.name = opened.target.info.kind;
       if (opened.environment) result.environment = { ...result.environment, engine: opened.environment() };
       if (!out) {
-        out = new RunOutput(plan.outDir, result.name, opened.target.info.model || firstModel || 'default', started);
+        out = new RunOutput(plan.outDir, result.name, opened.target.info.model || firstModel || 'default', started, shard ? `_shard-${shard.index}-of-${shard.count}` : '');
         hooks.log(`results: ${out.dir}`);
         out.writeResults(result);
       }
@@ -194,7 +231,9 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();
           const self = new SelfMonitor();
-          const concurrency = spec.load.mode === 'sequential' ? 1 : spec.load.mode === 'concurrency' ? spec.load.concurrency : spec.load.mode === 'batch' ? requests : null;
+          const whole = spec.load.mode === 'sequential' ? 1 : spec.load.mode === 'concurrency' ? spec.load.concurrency : spec.load.mode === 'batch' ? requests : null;
+          // A shard's own summary counts only its own streams as clients (the merged run counts them all).
+          const concurrency = shard && whole !== null ? (spec.load.mode === 'batch' ? ownedIndexes(whole, shard, null).length : streamsOf(whole, shard).length) : whole;
           const runRes = await executeScenario(
             { ...pickExec(plan), id: spec.id, workload, load: spec.load, requests },
             {
@@ -203,6 +242,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
               tokenizer: opened.tokenizer,
               signal: hooks.signal,
               graceMs: 3000,
+              share: shard,
+              startAt,
               onRecord: (r) => out!.appendRecord(r),
               onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
               onPrepare: (p) => hooks.preparing?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
