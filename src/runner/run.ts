@@ -338,7 +338,7 @@ function mostCommonError(records: RequestRecord[]): string {
   return best || 'unknown error';
 }
 
-function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: RunPlan, concurrency: number | null): void {
+export function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: Pick<RunPlan, 'repeats' | 'percentiles' | 'slo'>, concurrency: number | null): void {
   scen.repeats = [];
   for (let k = 0; k < plan.repeats; k++) {
     const rs = records.filter((r) => r.repeat === k);
