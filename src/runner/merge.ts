@@ -33,6 +33,17 @@ export function sharedConfig(config: Record<string, unknown>): Record<string, un
   return Object.fromEntries(Object.entries(config).filter(([k]) => !(SHARD_KEYS as readonly string[]).includes(k)));
 }
 
+/** What must be equal for folders to be shards of one plan: the shared configuration, less where results went. */
+function comparable(config: Record<string, unknown>): Record<string, unknown> {
+  const c = sharedConfig(config);
+  const output = c.output as Record<string, unknown> | undefined;
+  if (output && 'out' in output) {
+    const { out: _out, ...rest } = output;
+    c.output = rest;
+  }
+  return c;
+}
+
 /** Stable JSON (sorted keys), so key order never makes two equal plans differ. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
@@ -62,12 +73,12 @@ function checkShards(runs: ShardRun[]): ShardOf[] {
   const counts = [...new Set(shards.map((s) => s.count))];
   if (counts.length > 1) problems.push({ where: shards.map((s) => s.run.dir).join(', '), message: `shards of different splits (${shards.map((s) => `${s.index}/${s.count}`).join(', ')})`, hint: 'merge the shards of one run' });
   const ref = shards[0]!;
-  const refConfig = canonical(sharedConfig(ref.run.result.config));
+  const refConfig = canonical(comparable(ref.run.result.config));
   const refPlan = canonical(ref.run.result.plan ?? null);
   for (const s of shards.slice(1)) {
-    const cfg = sharedConfig(s.run.result.config);
+    const cfg = comparable(s.run.result.config);
     if (canonical(cfg) !== refConfig || canonical(s.run.result.plan ?? null) !== refPlan) {
-      const a = sharedConfig(ref.run.result.config);
+      const a = comparable(ref.run.result.config);
       const keys = [...new Set([...Object.keys(a), ...Object.keys(cfg)])].filter((k) => canonical(a[k]) !== canonical(cfg[k]));
       problems.push({ where: s.run.dir, message: `is a different plan from ${ref.run.dir}${keys.length ? ` (${keys.join(', ')} differ)` : ' (the scenario plans differ)'}`, hint: 'merge only shards of one run' });
     }

@@ -42,7 +42,7 @@ export interface ScriptedServer {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startScriptedServer(defaults: Script = {}, opts: { models?: string[]; tokenize?: boolean } = {}): Promise<ScriptedServer> {
+export async function startScriptedServer(defaults: Script = {}, opts: { models?: string[]; tokenize?: boolean; host?: string } = {}): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
   const writes = new Map<string, number[]>();
   const models = opts.models ?? ['scripted-model'];
@@ -172,10 +172,12 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  // `host`: an address of the tests' own (a network namespace's bridge); loopback by default.
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((r) => server.listen(0, host, r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     writes,
     close: () =>
