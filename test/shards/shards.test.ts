@@ -18,6 +18,12 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
+/** Folders in shard order (their names' timestamps may differ by a second). */
+function byShard(dirs: string[]): string[] {
+  const k = (d: string) => Number(/_shard-(\d+)-of-\d+$/.exec(d)?.[1] ?? -1);
+  return [...dirs].sort((a, b) => k(a) - k(b));
+}
+
 function readRun(dir: string): { dir: string; result: RunResult; records: RequestRecord[] } {
   const result = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
   const records = readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RequestRecord);
@@ -105,7 +111,7 @@ async function runShards(url: string, out: string, n: number, args: string[]): P
   const startAt = String(Date.now() + 1500);
   const rs = await Promise.all(Array.from({ length: n }, (_, i) => runCli(['run', '--target', url, ...args, '--shard', `${i}/${n}`, '--start-at', startAt, '--out', out, '--name', 'sh'])));
   for (const r of rs) assert.equal(r.code, 0, r.stderr);
-  return readdirSync(out).filter((d) => d.includes('_shard-')).sort().map((d) => join(out, d));
+  return byShard(readdirSync(out).filter((d) => d.includes('_shard-')).map((d) => join(out, d)));
 }
 
 test('shards in one process: folders named by shard, merged onto one clock and summarised from all records', async () => {

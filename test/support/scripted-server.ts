@@ -34,7 +34,8 @@ export interface Script {
 
 export interface ScriptedServer {
   url: string;
-  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers'] }>;
+  /** `remote`: the client's address (which network namespace sent it, in the shards test). */
+  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers']; remote: string | null }>;
   /** Per request id (x-request-id), the monotonic ms at which each token chunk was written. */
   writes: Map<string, number[]>;
   close(): Promise<void>;
@@ -59,7 +60,7 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
       return;
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    requests.push({ path, body, headers: req.headers });
+    requests.push({ path, body, headers: req.headers, remote: req.socket.remoteAddress ?? null });
     if (req.method === 'GET' && path === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'scripted' })) }));
       return;
