@@ -12,6 +12,9 @@ import { closedLoopSender, ownedIndexes, ownsArrival, parseShare, streamRequest,
 import { parseChronyTracking, parseTimedatectl } from '../../src/core/clock-sync.js';
 import { parseStartAt, runConfigProblems } from '../../src/runner/config.js';
 import { renderJob } from '../../src/k8s/job.js';
+import { validate } from '../support/json-schema.js';
+
+const resultsSchema = JSON.parse(readFileSync('docs/results.schema.json', 'utf8'));
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -127,6 +130,7 @@ test('shards in one process: folders named by shard, merged onto one clock and s
   assert.equal(typeof shard1.result.clock_origin_epoch_ms, 'number');
   assert.ok('clock_sync' in shard1.result.environment);
   assert.equal(shard1.result.start_at !== undefined, true);
+  assert.deepEqual(validate(resultsSchema, shard1.result), []);
 
   const merged = join(out, 'merged');
   const r = await runCli(['merge', ...dirs, '--out', merged]);
@@ -146,6 +150,7 @@ test('shards in one process: folders named by shard, merged onto one clock and s
   const client = sc.client as { shards: Array<{ index: number; host: string | null }> };
   assert.deepEqual(client.shards.map((c) => c.index), [0, 1, 2]);
   assert.equal((m.result.merged_from as unknown[]).length, 3);
+  assert.deepEqual(validate(resultsSchema, m.result), []);
   assert.equal(m.result.shard, undefined);
   assert.equal((m.result.config as { shard?: unknown }).shard, undefined);
 });
