@@ -45,6 +45,8 @@ export function renderJob(s: JobSettings): Record<string, unknown> {
         metadata: { labels: { ...labels } },
         spec: {
           restartPolicy: 'Never',
+          // The image runs as user node (uid 1000); the volume's group lets it write there.
+          securityContext: { fsGroup: 1000 },
           containers: [
             {
               name: 'llmbench',

@@ -47,7 +47,7 @@ export const k8sCommand: CommandDef = {
     const { renderJob, renderJobText } = await import('../../k8s/job.js');
     const job = renderJob({ shards, image: v.image as string, namespace: (v.namespace as string | undefined) ?? null, resultsPvc: (v.resultsPvc as string | undefined) ?? null, startAtEpoch, runArgs });
     io.stdout(renderJobText(job, v.format === 'json' ? 'json' : 'yaml'));
-    io.stderr(`shards start at ${new Date(startAtEpoch).toISOString()}: kubectl apply the manifest before then${v.resultsPvc ? '' : '; without --results-pvc the results stay inside the pods'}\n`);
+    io.stderr(`job ${(job.metadata as { name: string }).name}: shards start at ${new Date(startAtEpoch).toISOString()}; kubectl apply the manifest before then${v.resultsPvc ? '' : '; without --results-pvc the results stay inside the pods'}\n`);
     return 0;
   },
 };
