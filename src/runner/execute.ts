@@ -152,7 +152,9 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       const total = plan.requests ?? Infinity;
       let done = 0;
       let failed = 0;
-      const progress = () => ctx.onProgress?.({ repeat, done, failed, total: plan.requests, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
+      // A shard's progress counts toward its own share.
+      const shareTotal = plan.requests !== null && share ? ownedIndexes(plan.requests, share, streams).length : plan.requests;
+      const progress = () => ctx.onProgress?.({ repeat, done, failed, total: shareTotal, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
       const tracked = async (item: PromptItem, i: number, at: number) => {
         const r = await sendOne(item, repeat, i, false, at);
         done++;

@@ -257,6 +257,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const monitorReport = monitor ? await monitor.stop(outTokens) : null;
           const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
           const warnings: Warning[] = [...selfReport.warnings];
+          if (shard && concurrency === 0) warnings.push({ code: 'SHARD_IDLE', message: `this shard has no share of ${describeLoad(spec.load)}: ${whole} stream${whole === 1 ? '' : 's'} divided among ${shard.count} shards`, hint: 'closed loops divide their streams: use at least as many as there are shards' });
           if (stats.token_check.short > 0) {
             warnings.push({ code: 'OUTPUT_SHORT', message: `${stats.token_check.short} of ${stats.summary.requests_ok} requests came up short of the requested output length (every one is listed in token_check.short_requests)`, hint: stats.token_check.length_forced === false ? 'this server could not be asked to ignore EOS; compare output_tokens, not the requested length' : 'the server stopped early despite ignore_eos/min_tokens; check its stop settings' });
           }

@@ -182,6 +182,14 @@ test('later scenarios start together through the barrier; a closed loop divides 
   assert.deepEqual(c.records.map((r) => r.index), [0, 1, 2, 3, 4, 5, 6, 7]);
   assert.equal(c.result.scenarios[0]!.summary.requests_ok, 8);
   assert.ok(c.result.scenarios[0]!.summary.max_concurrency! <= 3);
+
+  // One stream (sequential) over two shards: shard 1 has no share, and says so.
+  const seq = tempDir();
+  const sdirs = await runShards(s.url, seq, 2, ['--requests', '3', '--output-tokens', '3', '--input-tokens', '8']);
+  assert.deepEqual(readRun(sdirs[0]!).records.map((r) => r.index), [0, 1, 2]);
+  const idle = readRun(sdirs[1]!).result.scenarios[0]!;
+  assert.equal(idle.summary.requests_total, 0);
+  assert.deepEqual(idle.warnings.filter((w) => w.code.startsWith('SHARD')).map((w) => w.message), ['this shard has no share of sequential (one request at a time): 1 stream divided among 2 shards']);
 });
 
 test('merge refuses a missing shard, overlapping shards, different plans and non-shard folders (exit 2)', async () => {
