@@ -52,7 +52,7 @@ function setUp(): string | null {
     ip('netns', 'add', ns(0));
   } catch (e) {
     const msg = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message);
-    if (/Operation not permitted|EPERM|Permission denied/i.test(msg)) return `creating a network namespace was refused (EPERM: ${msg.trim()}); this test needs root or CAP_SYS_ADMIN`;
+    if (/Operation not permitted|EPERM/.test(msg)) return `creating a network namespace was refused (EPERM: ${msg.trim()}); this test needs root or CAP_SYS_ADMIN`;
     throw e;
   }
   made.push(() => ip('netns', 'del', ns(0)));
