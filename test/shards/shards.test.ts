@@ -139,6 +139,9 @@ test('shards in one process: folders named by shard, merged onto one clock and s
   assert.deepEqual(m.records.map((x) => x.index), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   // Constant arrivals at 20/s from one instant: on one clock, request i is scheduled 50 ms after request i-1.
   for (let i = 1; i < 9; i++) assert.ok(Math.abs(m.records[i]!.scheduled_at - m.records[i - 1]!.scheduled_at - 50) < 1, `gap before ${i}`);
+  // ... and request 0 (constant arrivals start at offset 0) at the --start-at instant itself.
+  const startAt = Date.parse(m.result.start_at as string);
+  assert.ok(Math.abs(m.records[0]!.scheduled_at + (m.result.clock_origin_epoch_ms as number) - startAt) < 1, `request 0 at ${m.records[0]!.scheduled_at + (m.result.clock_origin_epoch_ms as number) - startAt} ms from the start instant`);
   const sc = m.result.scenarios[0]!;
   assert.equal(sc.summary.requests_ok, 9);
   assert.equal(sc.metrics.ttft_ms!.n, 9);
