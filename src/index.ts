@@ -19,6 +19,8 @@ export {
   type LengthInput,
 } from './runner/config.js';
 export { runConfigFromArgv, flagsToArgv } from './cli/run-config.js';
+export { mergeShards, type ShardRun, type MergedRun } from './runner/merge.js';
+export { type Share } from './schedules/partition.js';
 export { LlmbenchError, UsageError, SetupError, EXIT_CODES, type ExitCode, type Problem } from './core/errors.js';
 export { type RunResult, type ScenarioResult, type Distribution, type Warning } from './core/result.js';
 export { type RequestRecord } from './core/record.js';

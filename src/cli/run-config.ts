@@ -51,6 +51,9 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['timeout', 'timeoutMs'],
     ['hardware', 'hardware'],
     ['modelShape', 'modelShape'],
+    ['shard', 'shard'],
+    ['startAt', 'startAt'],
+    ['leadTime', 'leadTimeMs'],
   ]);
   if (args.explicit.has('header')) config.headers = parseHeaders((v.header as string[] | undefined) ?? [], problems);
   const server = pick({} as NonNullable<RunConfig['server']>, args, [

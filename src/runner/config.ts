@@ -10,6 +10,7 @@
 import { type Problem } from '../core/errors.js';
 import { type Slo } from '../metrics/summarize.js';
 import { type Arrival } from '../schedules/schedule.js';
+import { type Share } from '../schedules/partition.js';
 import { type ApiStyle } from '../targets/target.js';
 import { type LengthSpec, parseLength } from '../workloads/synthetic.js';
 import { qualityConfigProblems } from './quality-config.js';
@@ -45,7 +46,19 @@ export interface RunConfig {
   hardware?: string | null;
   /** The served model's shape for MBU/MFU: a config.json, a .gguf or a preset name. */
   modelShape?: string | null;
+  /**
+   * This process sends only its share of the schedule (--shard I/N, docs/scale.md): open loop, request i when
+   * i mod N = I; closed loop, streams j mod N = I. Needs `startAt` so the shards start together.
+   */
+  shard?: Share | null;
+  /** Wall-clock instant the first timed phase starts (--start-at): ISO 8601 or epoch ms. */
+  startAt?: string | number | null;
+  /** How far in the past `startAt` may be before it is refused, ms (--lead-time; default 60 s). */
+  leadTimeMs?: number;
 }
+
+/** The keys a shard's recorded configuration has beyond the plan all shards share (`llmbench merge` ignores them). */
+export const SHARD_KEYS = ['shard', 'startAt', 'leadTimeMs'] as const;
 
 export interface ServerConfig {
   /** Adapter: auto (detect), openai, vllm, sglang, lmdeploy, trtllm, triton, tgi, llamacpp, ollama, mindie. */
@@ -157,7 +170,23 @@ export const RUN_DEFAULTS = {
   seed: 0,
   out: 'results',
   saveText: true,
+  leadTimeMs: 60_000,
 } as const;
+
+/** A --start-at value as epoch ms: digits are epoch ms, anything else must be an ISO 8601 instant with a zone. */
+export function parseStartAt(v: string | number): number {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`${v} is not an instant`);
+    return v;
+  }
+  const raw = v.trim();
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  // Without Z or an offset, Date.parse reads local time: shards in different zones would disagree.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) throw new Error(`'${raw}' is not an ISO 8601 instant with a time zone, nor epoch milliseconds`);
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new Error(`'${raw}' is not a valid instant`);
+  return t;
+}
 
 /** A LengthInput as a LengthSpec; throws Error naming the problem. */
 export function toLength(l: LengthInput): LengthSpec {
@@ -176,8 +205,9 @@ const isInt = (v: unknown, min: number): boolean => typeof v === 'number' && Num
  * Problems that need no file or network: combinations and ranges (quality settings included). `where` names the `llmbench run` flag of the
  * same meaning, so CLI users and library users read the same message.
  */
-export function runConfigProblems(c: RunConfig): Problem[] {
+export function runConfigProblems(c: RunConfig, now: number = Date.now()): Problem[] {
   const p: Problem[] = [];
+  p.push(...shardProblems(c, now));
   const w = c.workload ?? {};
   const q = c.quality ?? {};
   const l = c.load ?? {};
@@ -234,6 +264,29 @@ export function runConfigProblems(c: RunConfig): Problem[] {
   if (s.clientKey && !s.clientCert) p.push({ where: '--client-key', message: 'needs --client-cert', hint: 'give the client certificate with --client-cert FILE' });
   if (s.telemetryCmd && s.telemetry === 'none') p.push({ where: '--telemetry-cmd', message: 'has no effect with --telemetry none', hint: 'drop one of them' });
   if (s.sampleIntervalMs !== undefined && s.sampleIntervalMs < 50) p.push({ where: '--sample-interval', message: `${s.sampleIntervalMs} ms is too short to sample a server and its GPUs`, hint: 'use 100ms or more (default 1s)' });
+  return p;
+}
+
+/** --shard, --start-at, --lead-time: a share that exists, a start instant not too far in the past. */
+function shardProblems(c: RunConfig, now: number): Problem[] {
+  const p: Problem[] = [];
+  const sh = c.shard ?? null;
+  if (sh !== null) {
+    if (!isInt(sh.count, 1) || !isInt(sh.index, 0)) p.push({ where: '--shard', message: `${JSON.stringify(sh)} is not a shard`, hint: 'e.g. --shard 0/3 (shards 0, 1 and 2 of 3)' });
+    else if (sh.index >= sh.count) p.push({ where: '--shard', message: `${sh.index}/${sh.count}: shards are numbered 0 to ${sh.count - 1}`, hint: `e.g. --shard ${sh.count - 1}/${sh.count}` });
+    if (c.startAt === undefined || c.startAt === null) p.push({ where: '--shard', message: 'needs --start-at', hint: 'every shard must start at one shared instant, e.g. --start-at 2026-12-03T10:00:00Z' });
+    if (!c.target) p.push({ where: '--shard', message: 'applies to server targets only', hint: 'shards on several machines load one server: give --target' });
+  }
+  const lead = c.leadTimeMs ?? RUN_DEFAULTS.leadTimeMs;
+  if (!(typeof lead === 'number' && lead >= 0)) p.push({ where: '--lead-time', message: `${lead} ms is not a duration` });
+  if (c.startAt !== undefined && c.startAt !== null) {
+    try {
+      const t = parseStartAt(c.startAt);
+      if (t < now - lead) p.push({ where: '--start-at', message: `${new Date(t).toISOString()} is ${((now - t) / 1000).toFixed(1)} s in the past, more than the lead time (${lead / 1000} s)`, hint: 'render a new start instant (llmbench k8s job --start-in), or raise --lead-time' });
+    } catch (e) {
+      p.push({ where: '--start-at', message: (e as Error).message, hint: 'e.g. 2026-12-03T10:00:00Z or 1796292000000' });
+    }
+  }
   return p;
 }
 

@@ -12,6 +12,7 @@ import { type RunClock } from '../core/clock.js';
 import { type RequestRecord } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
 import { arrivalOffsets, closedLoopClients, type LoadSpec } from '../schedules/schedule.js';
+import { isWhole, ownedIndexes, ownsArrival, type Share, streamRequest, streamsOf } from '../schedules/partition.js';
 import { type GenerationRequest, type Target } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
 import { Recorder } from './recorder.js';
@@ -44,6 +45,13 @@ export interface ExecContext {
   signal: AbortSignal;
   graceMs: number;
   onRecord(rec: RequestRecord): void;
+  /** This sender's share of the schedule (--shard, ../schedules/partition.ts); absent: all of it. */
+  share?: Share | null;
+  /**
+   * The run-clock instant the timed phase of `repeat` starts (--start-at, or the shards' barrier); it resolves
+   * once the clock has reached it (or at once when that instant is past). Absent: the phase starts at once.
+   */
+  startAt?(repeat: number): Promise<number>;
   onProgress?(p: { repeat: number; done: number; failed: number; total: number | null; elapsedMs: number; durationMs: number | null }): void;
   /** Prompts built ahead of the measured phase (after each one), so a slow preparation can show progress. */
   onPrepare?(p: { repeat: number; prepared: number; total: number; elapsedMs: number }): void;
@@ -121,23 +129,32 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         await sendOne(item, repeat, -plan.warmup + w, true, ctx.clock.now());
       }
       if (interrupted) break;
-      const pre: PromptItem[] = [];
+      const load: LoadSpec = plan.load;
+      const share = isWhole(ctx.share) ? null : ctx.share!;
+      const streams = load.mode === 'sequential' ? 1 : load.mode === 'concurrency' ? load.concurrency : null;
+      const pre = new Map<number, PromptItem>();
       if (plan.requests !== null) {
         const t0 = performance.now();
-        for (let i = 0; i < plan.requests && !interrupted; i++) {
-          pre.push(await plan.workload.item(repeat, i));
-          ctx.onPrepare?.({ repeat, prepared: i + 1, total: plan.requests, elapsedMs: performance.now() - t0 });
+        // A shard builds only the prompts it sends (every prompt is a pure function of its index).
+        const mine = share ? ownedIndexes(plan.requests, share, streams) : Array.from({ length: plan.requests }, (_, i) => i);
+        for (const i of mine) {
+          if (interrupted) break;
+          pre.set(i, await plan.workload.item(repeat, i));
+          ctx.onPrepare?.({ repeat, prepared: pre.size, total: mine.length, elapsedMs: performance.now() - t0 });
         }
       }
       if (interrupted) break;
-      const getItem = (i: number) => (i < pre.length ? Promise.resolve(pre[i]!) : plan.workload.item(repeat, i));
+      const getItem = (i: number) => pre.get(i) ?? plan.workload.item(repeat, i);
 
-      const start = ctx.clock.now();
+      const start = ctx.startAt ? await ctx.startAt(repeat) : ctx.clock.now();
+      if (interrupted) break;
       const deadline = plan.durationMs !== null ? start + plan.durationMs : Infinity;
       const total = plan.requests ?? Infinity;
       let done = 0;
       let failed = 0;
-      const progress = () => ctx.onProgress?.({ repeat, done, failed, total: plan.requests, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
+      // A shard's progress counts toward its own share.
+      const shareTotal = plan.requests !== null && share ? ownedIndexes(plan.requests, share, streams).length : plan.requests;
+      const progress = () => ctx.onProgress?.({ repeat, done, failed, total: shareTotal, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
       const tracked = async (item: PromptItem, i: number, at: number) => {
         const r = await sendOne(item, repeat, i, false, at);
         done++;
@@ -145,21 +162,34 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         progress();
       };
 
-      const load: LoadSpec = plan.load;
-      if (load.mode === 'rate') {
-        const offsets = arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs);
+      if (load.mode === 'rate' || (load.mode === 'batch' && share)) {
+        // A shard computes the whole schedule and sends its arrivals at their times; a sharded batch is every
+        // owned request at the start.
+        const offsets = load.mode === 'rate' ? arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs) : new Array<number>(plan.requests ?? 1).fill(0);
+        const cap = load.mode === 'rate' ? load.concurrency : null;
         const inflight = new Set<Promise<void>>();
         for (let i = 0; i < offsets.length && !interrupted; i++) {
+          if (share && !ownsArrival(i, share)) continue;
           const at = start + offsets[i]!;
           const item = await getItem(i);
           // Timers may fire a fraction of a millisecond early: wait until the clock has really reached `at`.
           for (let wait = at - ctx.clock.now(); wait > 0; wait = at - ctx.clock.now()) await sleep(wait);
           if (interrupted) break;
-          while (load.concurrency !== null && inflight.size >= load.concurrency) await Promise.race(inflight);
+          while (cap !== null && inflight.size >= cap) await Promise.race(inflight);
           const p: Promise<void> = tracked(item, i, at).finally(() => inflight.delete(p));
           inflight.add(p);
         }
         await Promise.all(inflight);
+      } else if (share) {
+        // Closed loop, divided: this shard runs its streams, each sending its fixed sequence of indexes.
+        const runStream = async (j: number) => {
+          for (let k = 0; !interrupted && ctx.clock.now() < deadline; k++) {
+            const i = streamRequest(j, streams!, k);
+            if (i >= total) break;
+            await tracked(await getItem(i), i, k === 0 ? start : ctx.clock.now());
+          }
+        };
+        await Promise.all(streamsOf(streams!, share).map(runStream));
       } else {
         const workers = closedLoopClients(load, plan.requests) ?? 1;
         let next = 0;

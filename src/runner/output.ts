@@ -26,8 +26,9 @@ export class RunOutput {
   readonly resultsPath: string;
   private fd: number | null;
 
-  constructor(outRoot: string, name: string, model: string, started: Date) {
-    const base = `${name}_${modelSlug(model)}_${timestampSlug(started)}`;
+  /** `suffix` ends the folder's name (a shard's "_shard-1-of-3", so shards sharing a volume never collide). */
+  constructor(outRoot: string, name: string, model: string, started: Date, suffix = '') {
+    const base = `${name}_${modelSlug(model)}_${timestampSlug(started)}${suffix}`;
     let dir = join(outRoot, base);
     for (let i = 2; existsSync(dir); i++) dir = join(outRoot, `${base}-${i}`);
     try {

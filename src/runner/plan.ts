@@ -22,7 +22,7 @@ import { loadModelShape } from '../estimate/load-shape.js';
 import { addEfficiency } from './efficiency.js';
 import { product, type Variant } from './matrix.js';
 import { type OpenedTarget, type RunPlan, type TargetVariantValue, type WorkloadVariantValue } from './run.js';
-import { RUN_DEFAULTS, recordedConfig, runConfigProblems, toLength, type RunConfig } from './config.js';
+import { parseStartAt, RUN_DEFAULTS, recordedConfig, runConfigProblems, toLength, type RunConfig } from './config.js';
 import { datasetItems, datasetWorkload, perplexityOf } from './quality-config.js';
 
 /** What the plan needs from its caller. */
@@ -262,6 +262,9 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
 
   const plan: RunPlan = {
     config: recordedConfig(config),
+    shard: config.shard && config.shard.count > 1 ? { index: config.shard.index, count: config.shard.count } : null,
+    startAtEpoch: config.startAt !== undefined && config.startAt !== null ? parseStartAt(config.startAt) : null,
+    leadTimeMs: config.leadTimeMs ?? RUN_DEFAULTS.leadTimeMs,
     api,
     name: o.name ?? null,
     outDir: resolve(io.cwd, o.out ?? RUN_DEFAULTS.out),

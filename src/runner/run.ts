@@ -21,6 +21,11 @@ import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
 import { SelfMonitor } from './self-monitor.js';
 import { startHeartbeat } from './heartbeat.js';
+import { ownedIndexes, type Share, streamsOf } from '../schedules/partition.js';
+import { clockSync } from '../core/clock-sync.js';
+import { SHARD_KEYS } from './config.js';
+import { barrierKey, ShardBarrier, waitUntil } from './shard-sync.js';
+import { join } from 'node:path';
 
 export interface TargetVariantValue {
   model: string | null;
@@ -59,6 +64,11 @@ export interface RunPlan extends ExecSettings {
   loads: LoadSpec[];
   slo: Slo | null;
   percentiles: number[];
+  /** This process's share of the schedule (--shard); null: all of it. */
+  shard?: Share | null;
+  /** Wall-clock instant (epoch ms) the first timed phase starts (--start-at); null: at once. */
+  startAtEpoch?: number | null;
+  leadTimeMs?: number;
   /** Opens a target variant with a connection pool / sequence count sized for `concurrency`. */
   openTarget(v: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget>;
   /** Extra per-scenario result fields (quality summaries, efficiency); runs after the speed summary. */
@@ -145,6 +155,33 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
     scenarios: [],
     warnings: [],
   };
+  const shard = plan.shard ?? null;
+  const startAtEpoch = plan.startAtEpoch ?? null;
+  if (shard) result.shard = { index: shard.index, count: shard.count };
+  // The wall-clock instant of the records' zero, so `llmbench merge` can put several processes on one clock.
+  result.clock_origin_epoch_ms = clock.originEpoch;
+  if (startAtEpoch !== null) {
+    result.start_at = new Date(startAtEpoch).toISOString();
+    result.environment = { ...result.environment, clock_sync: await clockSync() };
+  }
+  const sharedPlan = Object.fromEntries(Object.entries(plan.config).filter(([k]) => !(SHARD_KEYS as readonly string[]).includes(k)));
+  const barrier = shard && startAtEpoch !== null ? new ShardBarrier(join(plan.outDir, '.llmbench-barrier', barrierKey(sharedPlan, startAtEpoch)), shard, plan.timeoutMs + (plan.leadTimeMs ?? 60_000)) : null;
+  let phase = 0;
+  /** The run-clock start of the next timed phase: --start-at first, then the shards' barrier (./shard-sync.ts). */
+  const startAt = startAtEpoch === null ? undefined : async (): Promise<number> => {
+    const k = phase++;
+    let epoch: number | null = startAtEpoch;
+    if (k > 0) {
+      epoch = barrier ? await barrier.arrive(k, hooks.signal) : null;
+      if (barrier && epoch === null && !hooks.signal.aborted) result.warnings.push({ code: 'SHARD_BARRIER_TIMEOUT', message: `phase ${k} started without the other shards: not all ${shard!.count} reached the barrier in ${plan.outDir}`, hint: 'shards must share --out (one ReadWriteMany volume) for later scenarios to start together' });
+    }
+    if (epoch === null) return clock.now();
+    const at = clock.fromEpoch(epoch);
+    await waitUntil(clock, at, hooks.signal);
+    const late = clock.now() - at;
+    if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+    return at;
+  };
   let out: RunOutput | null = null;
   const allRecords: RequestRecord[] = [];
   let failed = 0;
@@ -181,7 +218,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
       if (!plan.name) result.name = opened.target.info.kind;
       if (opened.environment) result.environment = { ...result.environment, engine: opened.environment() };
       if (!out) {
-        out = new RunOutput(plan.outDir, result.name, opened.target.info.model || firstModel || 'default', started);
+        out = new RunOutput(plan.outDir, result.name, opened.target.info.model || firstModel || 'default', started, shard ? `_shard-${shard.index}-of-${shard.count}` : '');
         hooks.log(`results: ${out.dir}`);
         out.writeResults(result);
       }
@@ -197,7 +234,9 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();
           const self = new SelfMonitor();
-          const concurrency = closedLoopClients(spec.load, requests);
+          const whole = closedLoopClients(spec.load, requests);
+          // A shard's own summary counts only its own streams as clients (the merged run counts them all).
+          const concurrency = shard && whole !== null ? (spec.load.mode === 'batch' ? ownedIndexes(whole, shard, null).length : streamsOf(whole, shard).length) : whole;
           const runRes = await executeScenario(
             { ...pickExec(plan), id: spec.id, workload, load: spec.load, requests },
             {
@@ -206,6 +245,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
               tokenizer: opened.tokenizer,
               signal: hooks.signal,
               graceMs: 3000,
+              share: shard,
+              startAt,
               onRecord: (r) => out!.appendRecord(r),
               onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
               onPrepare: (p) => hooks.preparing?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
@@ -219,6 +260,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const monitorReport = monitor ? await monitor.stop(outTokens) : null;
           const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
           const warnings: Warning[] = [...selfReport.warnings];
+          if (shard && concurrency === 0) warnings.push({ code: 'SHARD_IDLE', message: `this shard has no share of ${describeLoad(spec.load)}: ${whole} stream${whole === 1 ? '' : 's'} divided among ${shard.count} shards`, hint: 'closed loops divide their streams: use at least as many as there are shards' });
           if (stats.token_check.short > 0) {
             warnings.push({ code: 'OUTPUT_SHORT', message: `${stats.token_check.short} of ${stats.summary.requests_ok} requests came up short of the requested output length (every one is listed in token_check.short_requests)`, hint: stats.token_check.length_forced === false ? 'this server could not be asked to ignore EOS; compare output_tokens, not the requested length' : 'the server stopped early despite ignore_eos/min_tokens; check its stop settings' });
           }
@@ -302,7 +344,7 @@ function mostCommonError(records: RequestRecord[]): string {
   return best || 'unknown error';
 }
 
-function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: RunPlan, concurrency: number | null): void {
+export function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: Pick<RunPlan, 'repeats' | 'percentiles' | 'slo'>, concurrency: number | null): void {
   scen.repeats = [];
   for (let k = 0; k < plan.repeats; k++) {
     const rs = records.filter((r) => r.repeat === k);

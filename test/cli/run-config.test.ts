@@ -71,6 +71,7 @@ test('the run flags default to RUN_DEFAULTS, so a config without a field runs as
     seed: RUN_DEFAULTS.seed,
     out: RUN_DEFAULTS.out,
     saveText: RUN_DEFAULTS.saveText,
+    leadTime: RUN_DEFAULTS.leadTimeMs,
   };
   for (const [key, want] of Object.entries(expected)) {
     const def = RUN_OPTIONS.find((o) => camelKey(o.name) === key);

@@ -34,7 +34,8 @@ export interface Script {
 
 export interface ScriptedServer {
   url: string;
-  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers'] }>;
+  /** `remote`: the client's address (which network namespace sent it, in the shards test). */
+  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers']; remote: string | null }>;
   /** Per request id (x-request-id), the monotonic ms at which each token chunk was written. */
   writes: Map<string, number[]>;
   close(): Promise<void>;
@@ -42,7 +43,7 @@ export interface ScriptedServer {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startScriptedServer(defaults: Script = {}, opts: { models?: string[]; tokenize?: boolean } = {}): Promise<ScriptedServer> {
+export async function startScriptedServer(defaults: Script = {}, opts: { models?: string[]; tokenize?: boolean; host?: string } = {}): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
   const writes = new Map<string, number[]>();
   const models = opts.models ?? ['scripted-model'];
@@ -59,7 +60,7 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
       return;
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    requests.push({ path, body, headers: req.headers });
+    requests.push({ path, body, headers: req.headers, remote: req.socket.remoteAddress ?? null });
     if (req.method === 'GET' && path === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'scripted' })) }));
       return;
@@ -172,10 +173,12 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  // `host`: an address of the tests' own (a network namespace's bridge); loopback by default.
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((r) => server.listen(0, host, r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     writes,
     close: () =>

@@ -3,7 +3,7 @@
  * src/runner/benchmark.ts runs; ./run-action.ts prints the tables and maps the outcome to an exit code.
  */
 import { type CommandDef } from '../command.js';
-import { LOAD_OPTIONS, OUTPUT_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
+import { LOAD_OPTIONS, OUTPUT_OPTIONS, SHARD_OPTIONS, TARGET_OPTIONS, WORKLOAD_OPTIONS } from '../options/run.js';
 import { SERVER_OPTIONS } from '../options/server.js';
 import { FORMAT_OPTIONS, REPORT_RUN_OPTIONS } from '../options/report.js';
 import { QUALITY_OPTIONS } from '../options/quality.js';
@@ -17,6 +17,7 @@ export const RUN_OPTIONS = [
   ...QUALITY_OPTIONS,
   ...ENGINE_OPTIONS,
   ...LOAD_OPTIONS,
+  ...SHARD_OPTIONS,
   ...OUTPUT_OPTIONS,
   // On run, JSON output means results.json itself on stdout (progress and tables then go to stderr).
   ...FORMAT_OPTIONS.map((o) => (o.name === 'json' ? { ...o, description: 'same as --format json: print results.json to stdout and nothing else (progress and tables go to stderr)' } : o)),

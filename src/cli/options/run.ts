@@ -1,7 +1,8 @@
 /** Options of `llmbench run` that the core owns: target, workload, load, output. */
 import { intAtLeast, type OptionDef, OptionValueError, parseJsonObject, parseNumber } from '../option.js';
 import { parseLength } from '../../workloads/synthetic.js';
-import { RUN_DEFAULTS } from '../../runner/config.js';
+import { parseStartAt, RUN_DEFAULTS } from '../../runner/config.js';
+import { parseShare } from '../../schedules/partition.js';
 
 const T = 'Target';
 const W = 'Workload';
@@ -67,6 +68,26 @@ export const OUTPUT_OPTIONS: OptionDef[] = [
     return v;
   } },
   { name: 'save-text', kind: 'boolean', default: RUN_DEFAULTS.saveText, group: O, description: 'keep each request\'s generated text in requests.jsonl (--no-save-text to drop it)' },
+];
+
+/** Many machines (docs/scale.md): each process sends its share of one schedule, all from one instant. */
+export const SHARD_OPTIONS: OptionDef[] = [
+  { name: 'shard', kind: 'string', placeholder: 'I/N', group: 'Shards', description: 'send only shard I of N (0-based) of the schedule: open loop, request i when i mod N = I; closed loop, the streams j mod N = I; needs --start-at; merge the shards\' folders with llmbench merge', parse: (raw) => {
+    try {
+      return parseShare(raw);
+    } catch (e) {
+      throw new OptionValueError((e as Error).message, 'e.g. --shard 0/3 (shards 0, 1 and 2 of 3)');
+    }
+  } },
+  { name: 'start-at', kind: 'string', placeholder: 'TIME', group: 'Shards', description: 'wall-clock instant the first scenario starts (ISO 8601 with a zone, or epoch ms); later scenarios start together through a barrier in --out', parse: (raw) => {
+    try {
+      parseStartAt(raw);
+      return raw;
+    } catch (e) {
+      throw new OptionValueError((e as Error).message, 'e.g. 2026-12-03T10:00:00Z or 1796292000000');
+    }
+  } },
+  { name: 'lead-time', kind: 'duration', default: RUN_DEFAULTS.leadTimeMs, defaultText: '60s', placeholder: 'DURATION', group: 'Shards', description: 'a --start-at further in the past than this is a usage error (a shard that starts that late would not be sending the same load)' },
 ];
 
 export function parseArrival(raw: string): { kind: 'poisson' } | { kind: 'constant' } | { kind: 'gamma'; shape: number } {
