@@ -66,12 +66,14 @@ export class H1Pool {
 
   private acquire(cb: (s: Socket | Error) => void): void {
     if (this.closed) return cb(coded('UND_ERR_CLOSED', 'the client is closed'));
-    const s = this.idle.pop();
-    if (s) {
+    // An idle socket the server has begun to close (its FIN read, 'close' not yet emitted) is not reused.
+    for (let s = this.idle.pop(); s; s = this.idle.pop()) {
       s.removeAllListeners('close');
       s.removeAllListeners('error');
       s.removeAllListeners('data');
-      return cb(s);
+      if (!s.destroyed && s.writable && !s.readableEnded) return cb(s);
+      s.destroy();
+      this.open--;
     }
     if (this.open >= this.o.connections) {
       this.waiting.push(cb);
@@ -371,7 +373,10 @@ class H1Request {
     this.keepAlive = m[1] === '1' ? !conn.includes('close') : conn.includes('keep-alive');
     const te = String(headers['transfer-encoding'] ?? '').toLowerCase();
     const cl = headers['content-length'];
-    if (te.includes('chunked')) this.phase = 'size';
+    if (status === 204 || status === 304) {
+      this.remaining = 0;
+      this.phase = 'length';
+    } else if (te.includes('chunked')) this.phase = 'size';
     else if (typeof cl === 'string' && /^\d+$/.test(cl)) {
       this.remaining = Number(cl);
       this.phase = 'length';
