@@ -11,6 +11,7 @@ import { startScriptedServer, type ScriptedServer } from '../support/scripted-se
 import { runCli, tempDir } from '../support/cli.js';
 import { type RunResult } from '../../src/core/result.js';
 import { type RequestRecord } from '../../src/core/record.js';
+import { validate } from '../support/json-schema.js';
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -124,8 +125,11 @@ test('run --conversations: sessions carry the real earlier answers, recorded ans
   assert.deepEqual(byTurn.map((t) => [t.turn, t.requests_total, t.requests_ok, t.output_tokens.mean]), [[1, 2, 2, 2.5], [2, 1, 1, 5]]);
   assert.equal((sc.workload as Record<string, unknown>).sessions, 2);
   assert.equal((sc.workload as Record<string, unknown>).turns, 3);
+  assert.deepEqual(validate(JSON.parse(readFileSync('docs/results.schema.json', 'utf8')), result), []);
+  const requestsSchema = JSON.parse(readFileSync('docs/requests.schema.json', 'utf8'));
+  for (const x of records) assert.deepEqual(validate(requestsSchema, x), []);
   const cs = sc.cache_state as Record<string, unknown>;
-  assert.equal(cs.state, 'not_flushable');
+  assert.deepEqual(cs, { state: 'not_flushable', how: null, why: cs.why, prefix_cache_hits_before: null, prefix_cache_hits_after: null, prefix_cache_queries_before: null, prefix_cache_queries_after: null });
   assert.match(String(cs.why), /no prefix-cache flush endpoint/);
 
   const kept = await runCli(['run', '--target', s.url, '--conversations', file, '--turns', 'first', '--requests', '1', '--output-tokens', '4', '--no-cache-reset', '--out', join(dir, 'k')]);
