@@ -132,6 +132,15 @@ test('run --conversations: sessions carry the real earlier answers, recorded ans
   assert.deepEqual(cs, { state: 'not_flushable', how: null, why: cs.why, prefix_cache_hits_before: null, prefix_cache_hits_after: null, prefix_cache_queries_before: null, prefix_cache_queries_after: null });
   assert.match(String(cs.why), /no prefix-cache flush endpoint/);
 
+  writeFileSync(join(dir, 'bad.jsonl'), '{"messages": [{"role": "user", "content": "ok"}]}\n{"messages": [oops]}\n');
+  const bad = await runCli(['run', '--target', s.url, '--conversations', join(dir, 'bad.jsonl'), '--out', join(dir, 'bad')]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /bad\.jsonl: line 2 is not valid JSON/);
+  assert.equal(s.requests.filter((q) => q.path.includes('completions')).length, bodies.length, 'nothing sent');
+  const missing = await runCli(['run', '--target', s.url, '--conversations', join(dir, 'none.json')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /none\.json does not exist/);
+
   const kept = await runCli(['run', '--target', s.url, '--conversations', file, '--turns', 'first', '--requests', '1', '--output-tokens', '4', '--no-cache-reset', '--out', join(dir, 'k')]);
   assert.equal(kept.code, 0, kept.stderr);
   const k = readRun(join(dir, 'k'));
