@@ -12,6 +12,7 @@ import { runCli, tempDir } from '../support/cli.js';
 import { type RunResult } from '../../src/core/result.js';
 import { type RequestRecord } from '../../src/core/record.js';
 import { validate } from '../support/json-schema.js';
+import { runConfigFromArgv } from '../../src/cli/run-config.js';
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -179,4 +180,27 @@ test('run --synthetic-conversations: exact-length turns, history grows by each r
   assert.match(bad.stderr, /--turns.*only applies to --conversations/);
   assert.match(bad.stderr, /--turn-input-tokens.*only applies to --synthetic-conversations/);
   assert.match(bad.stderr, /--think-time.*only applies/);
+});
+
+test('conversation flags → RunConfig; combinations refused with the flag named', () => {
+  assert.deepEqual(runConfigFromArgv(['--target', 'http://x:1', '--conversations', 'c.json', '--turns', 'first', '--think-time', 'exp:2s', '-c', '4']), {
+    target: 'http://x:1',
+    workload: { conversations: 'c.json', turns: 'first' },
+    load: { concurrency: [4], thinkTime: { kind: 'exp', ms: 2000 } },
+  });
+  assert.deepEqual(runConfigFromArgv(['--synthetic-conversations', '3', '--turns-per-session', '2', '--turn-input-tokens', '5', '--turn-output-tokens', '6', '--think-time', '250ms']), {
+    workload: { syntheticConversations: 3, turnsPerSession: 2, turnInputTokens: 5, turnOutputTokens: 6 },
+    load: { thinkTime: { kind: 'fixed', ms: 250 } },
+  });
+  assert.throws(
+    () => runConfigFromArgv(['--conversations', 'c.json', '--synthetic-conversations', '2', '--input-tokens', '5', '--warmup', '1']),
+    (e: { problems: Array<{ where: string; message: string }> }) => {
+      assert.deepEqual(e.problems.map((p) => `${p.where}: ${p.message}`), [
+        '--conversations: cannot be combined with --synthetic-conversations',
+        '--input-tokens: cannot be combined with --conversations',
+        '--warmup: cannot be combined with --conversations',
+      ]);
+      return true;
+    },
+  );
 });
