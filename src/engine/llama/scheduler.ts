@@ -109,8 +109,6 @@ export class Scheduler {
   /** Prompt tokens reused, per sequence id, for the request that acquired it last. */
   private readonly reused = new Map<number, number>();
   prefixCache = false;
-  /** Counters for /metrics: prompt tokens asked for and served from the cache (llama.cpp's cache_n). */
-  readonly cacheStats = { promptTokens: 0, cachedTokens: 0 };
 
   /**
    * A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied, except, with the
@@ -144,11 +142,6 @@ export class Scheduler {
     return id;
   }
 
-  /** Forgets every sequence's cached prefix (serve's slot erase); their cells are emptied on their next acquire. */
-  eraseCache(): void {
-    this.cached.clear();
-  }
-
   release(id: number): void {
     const w = this.waiting.shift();
     if (w) w(id);
@@ -176,8 +169,6 @@ export class Scheduler {
     return new Promise<GenEnd>((resolve, reject) => {
       const reused = this.reused.get(seqId) ?? 0;
       this.reused.delete(seqId);
-      this.cacheStats.promptTokens += prompt.length;
-      this.cacheStats.cachedTokens += reused;
       const job: Job = {
         seqId, prompt, fed: reused, reused, fedGenerated: [], next: null, generated: 0, maxTokens, params, sampler, freeSampler,
         text: new TextStream(this.model, prompt), cb, submittedAt, firstBatchAt: null, prefillMs: null, steps: [], tokenizeMs, resolve, reject,
