@@ -109,6 +109,9 @@ export class Scheduler {
   /** Prompt tokens reused, per sequence id, for the request that acquired it last. */
   private readonly reused = new Map<number, number>();
   prefixCache = false;
+  /** Release order per sequence id (a counter), for the least-recently-used choice among equal prefixes. */
+  private readonly releasedAt = new Map<number, number>();
+  private releases = 0;
 
   /**
    * A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied, except, with the
@@ -118,22 +121,27 @@ export class Scheduler {
   async acquire(prompt?: readonly number[]): Promise<number> {
     let id: number | undefined;
     if (this.prefixCache && prompt && this.free.length > 1) {
+      // Longest common prefix first; among equals the least recently released (a never-used one first), so a
+      // new conversation does not evict another's cache while an older or empty sequence is free.
       let best = -1;
-      for (let i = 0; i < this.free.length; i++) {
-        const n = commonPrefix(this.cached.get(this.free[i]!) ?? [], prompt);
-        if (n > best) [best, id] = [n, this.free[i]];
+      let bestAt = Infinity;
+      for (const f of this.free) {
+        const n = commonPrefix(this.cached.get(f) ?? [], prompt);
+        const at = this.releasedAt.get(f) ?? -1;
+        if (n > best || (n === best && at < bestAt)) [best, bestAt, id] = [n, at, f];
       }
       this.free.splice(this.free.indexOf(id!), 1);
     } else id = this.free.pop();
     id ??= await new Promise<number>((r) => this.waiting.push(r));
     // Keep at most prompt.length − 1 tokens: the last prompt token must be decoded again for its logits.
-    const keep = this.prefixCache && prompt ? Math.min(commonPrefix(this.cached.get(id) ?? [], prompt), prompt.length - 1) : 0;
+    let keep = this.prefixCache && prompt ? Math.min(commonPrefix(this.cached.get(id) ?? [], prompt), prompt.length - 1) : 0;
     // Under the mutex: llama_memory_seq_rm edits the KV cache's cell bookkeeping, which a llama_decode of another
     // sequence, running on a libuv thread meanwhile, reads and writes without a lock of its own.
     const release = await this.mutex.lock();
     try {
-      if (keep > 0) this.nat.ctx.removeTokenCellsFromSequence(id, keep, -1);
-      else this.nat.ctx.disposeSequence(id);
+      // A partial removal can be refused (llama.cpp: recurrent models keep no per-position cells): start cold.
+      if (keep > 0 && !this.nat.ctx.removeTokenCellsFromSequence(id, keep, -1)) keep = 0;
+      if (keep === 0) this.nat.ctx.disposeSequence(id);
     } finally {
       release();
     }
@@ -143,6 +151,7 @@ export class Scheduler {
   }
 
   release(id: number): void {
+    this.releasedAt.set(id, ++this.releases);
     const w = this.waiting.shift();
     if (w) w(id);
     else this.free.push(id);
