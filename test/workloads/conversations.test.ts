@@ -147,6 +147,9 @@ test('run --conversations: sessions carry the real earlier answers, recorded ans
   const k = readRun(join(dir, 'k'));
   assert.deepEqual(k.records.map((x) => [x.session_id, x.turn, x.requested_output_tokens]), [['alpha', 1, 4]]);
   assert.equal((k.result.scenarios[0]!.cache_state as Record<string, unknown>).state, 'kept');
+  const capped = await runCli(['run', '--target', s.url, '--conversations', file, '--max-tokens', '4', '--out', join(dir, 'm')]);
+  assert.equal(capped.code, 0, capped.stderr);
+  assert.deepEqual(readRun(join(dir, 'm')).records.map((x) => `${x.session_id}/${x.turn}:${x.requested_output_tokens}`).sort(), ['alpha/1:3', 'alpha/2:4', 'beta/1:2']);
 });
 
 test('run --synthetic-conversations: exact-length turns, history grows by each real answer; --rate starts sessions', async () => {

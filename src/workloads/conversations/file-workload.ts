@@ -2,7 +2,7 @@
  * `--conversations FILE`: sessions from a ShareGPT or OpenAI-messages file (read.ts). Output lengths: the
  * `--output-tokens` value when given (forced), else each recorded answer's length in tokens (forced), counted
  * with the best tokenizer available; without a tokenizer, or for a turn with no recorded answer, the natural
- * length capped by --max-tokens.
+ * length capped by --max-tokens (which caps the recorded lengths too).
  */
 import { type Tokenizer } from '../../core/tokenizer.js';
 import { type WorkloadContext, type PromptItem } from '../workload.js';
@@ -74,7 +74,8 @@ export class FileConversationWorkload implements SessionWorkload {
     let out = this.o.outputTokens;
     if (out === null && t.answer !== null && this.tokenizer) {
       const n = (await this.tokenizer.encode(t.answer)).length;
-      out = n > 0 ? n : null;
+      // --max-tokens caps the recorded lengths too (long ShareGPT answers would otherwise outgrow a small context).
+      out = n > 0 ? Math.min(n, this.o.maxTokens ?? n) : null;
     }
     return { user: t.user, outputTokens: out, expectedUserTokens: null };
   }
