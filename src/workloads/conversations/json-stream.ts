@@ -48,6 +48,7 @@ export async function* readJsonItems(path: string, chunkBytes = 1 << 20): AsyncG
 
   function* scanArray(s: string): Generator<JsonItem> {
     let from = 0; // start of the part of s that belongs to the current element
+    let bs = -2; // position of the next backslash at or after i; -1: none left in s; -2: not looked up yet
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (sawClose) {
@@ -55,9 +56,23 @@ export async function* readJsonItems(path: string, chunkBytes = 1 << 20): AsyncG
         continue;
       }
       if (inString) {
-        if (escape) escape = false;
-        else if (c === 0x5c) escape = true;
-        else if (c === 0x22) inString = false;
+        if (escape) {
+          escape = false;
+          continue;
+        }
+        // Jump to the next quote or backslash: string contents are most of a conversation file's bytes.
+        const q = s.indexOf('"', i);
+        // The next backslash is looked up once per passing, not per string (most strings have none).
+        if (bs !== -1 && bs < i) bs = s.indexOf('\\', i);
+        const b = bs;
+        if (q < 0 && b < 0) break;
+        if (b >= 0 && (q < 0 || b < q)) {
+          i = b;
+          escape = true;
+        } else {
+          i = q;
+          inString = false;
+        }
         continue;
       }
       if (c === 0x22) inString = true;
