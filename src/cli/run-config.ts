@@ -76,6 +76,12 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['prompts', 'prompts'],
     ['sharedPrefix', 'sharedPrefix'],
     ['maxTokens', 'maxTokens'],
+    ['conversations', 'conversations'],
+    ['turns', 'turns'],
+    ['syntheticConversations', 'syntheticConversations'],
+    ['turnsPerSession', 'turnsPerSession'],
+    ['turnInputTokens', 'turnInputTokens'],
+    ['turnOutputTokens', 'turnOutputTokens'],
   ]);
   const engine = pick({} as NonNullable<RunConfig['engine']>, args, [
     ['threads', 'threads'],
@@ -97,6 +103,7 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['repeat', 'repeat'],
     ['seed', 'seed'],
     ['slo', 'slo'],
+    ['thinkTime', 'thinkTime'],
   ]);
   const output = pick({} as NonNullable<RunConfig['output']>, args, [
     ['out', 'out'],

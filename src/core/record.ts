@@ -117,6 +117,9 @@ export interface RequestRecord {
   /** Dataset scoring (quality workloads). */
   answer?: { extracted: string | null; gold: string | null; correct: boolean | null } | null;
   notes?: string[];
+  /** Conversation workloads: the session (conversation id) this request belongs to, and its 1-based turn. */
+  session_id?: string;
+  turn?: number;
 }
 
 /**

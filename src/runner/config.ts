@@ -14,6 +14,7 @@ import { type Share } from '../schedules/partition.js';
 import { type ApiStyle } from '../targets/target.js';
 import { type LengthSpec, parseLength } from '../workloads/synthetic.js';
 import { qualityConfigProblems } from './quality-config.js';
+import { type ThinkTime } from './sessions.js';
 
 /** A prompt or output length: 128, "100-300" (drawn per request) or { min, max }. */
 export type LengthInput = number | string | LengthSpec;
@@ -90,6 +91,15 @@ export interface WorkloadConfig {
   sharedPrefix?: number;
   /** Output cap for prompt files and datasets. */
   maxTokens?: number | null;
+  /** Multi-turn sessions from a ShareGPT (JSON or JSONL) or OpenAI-messages (JSONL) file (docs/workloads.md). */
+  conversations?: string | null;
+  /** 'all' (default): every turn, with the real earlier answers as history; 'first': the first turn only. */
+  turns?: 'first' | 'all';
+  /** Synthetic sessions: this many, of `turnsPerSession` turns of `turnInputTokens` new user tokens each. */
+  syntheticConversations?: number | null;
+  turnsPerSession?: number;
+  turnInputTokens?: number;
+  turnOutputTokens?: number;
 }
 
 /** Keys as the `llmbench run` quality flags (docs/quality.md). */
@@ -135,6 +145,8 @@ export interface LoadConfig {
   repeat?: number;
   seed?: number;
   slo?: Slo | null;
+  /** Conversations: pause between a session's turns, fixed or exponential with that mean. */
+  thinkTime?: ThinkTime | null;
 }
 
 export interface OutputConfig {
@@ -171,6 +183,10 @@ export const RUN_DEFAULTS = {
   out: 'results',
   saveText: true,
   leadTimeMs: 60_000,
+  turns: 'all',
+  turnsPerSession: 4,
+  turnInputTokens: 128,
+  turnOutputTokens: 128,
 } as const;
 
 /** A --start-at value as epoch ms: digits are epoch ms, anything else must be an ISO 8601 instant with a zone. */
@@ -258,6 +274,7 @@ export function runConfigProblems(c: RunConfig, now: number = Date.now()): Probl
   if (l.warmup !== undefined && !isInt(l.warmup, 0)) p.push({ where: '--warmup', message: `${l.warmup} is not a whole number ≥ 0` });
   if (l.repeat !== undefined && !isInt(l.repeat, 1)) p.push({ where: '--repeat', message: `${l.repeat} is not a whole number ≥ 1` });
   if (w.sharedPrefix !== undefined && !isInt(w.sharedPrefix, 0)) p.push({ where: '--shared-prefix', message: `${w.sharedPrefix} is not a whole number ≥ 0` });
+  p.push(...conversationProblems(c));
   p.push(...qualityConfigProblems(q));
   const s = c.server ?? {};
   if (s.clientCert && !s.clientKey) p.push({ where: '--client-cert', message: 'needs --client-key', hint: 'give the private key of the client certificate with --client-key FILE' });
@@ -307,4 +324,40 @@ export function recordedConfig(c: RunConfig): Record<string, unknown> {
   if ('apiKey' in out) out.apiKey = c.apiKey ? '<set>' : null;
   if (c.headers) out.headers = Object.fromEntries(Object.keys(c.headers).map((k) => [k, '<redacted>']));
   return out;
+}
+
+/** Conversation settings: ranges, and what a session workload cannot be combined with. */
+function conversationProblems(c: RunConfig): Problem[] {
+  const p: Problem[] = [];
+  const w = c.workload ?? {};
+  const l = c.load ?? {};
+  const file = w.conversations ?? null;
+  const synth = w.syntheticConversations ?? null;
+  if (w.turns !== undefined && w.turns !== 'first' && w.turns !== 'all') p.push({ where: '--turns', message: `'${String(w.turns)}' is not one of first, all` });
+  if (synth !== null && !isInt(synth, 1)) p.push({ where: '--synthetic-conversations', message: `${synth} is not a whole number ≥ 1` });
+  for (const [k, flag] of [['turnsPerSession', '--turns-per-session'], ['turnInputTokens', '--turn-input-tokens'], ['turnOutputTokens', '--turn-output-tokens']] as const) {
+    if (w[k] !== undefined && !isInt(w[k], 1)) p.push({ where: flag, message: `${w[k]} is not a whole number ≥ 1` });
+    else if (w[k] !== undefined && synth === null) p.push({ where: flag, message: 'only applies to --synthetic-conversations' });
+  }
+  if (w.turns !== undefined && !file) p.push({ where: '--turns', message: 'only applies to --conversations', hint: 'synthetic sessions take --turns-per-session' });
+  const t = l.thinkTime ?? null;
+  if (t !== null) {
+    if (!t || (t.kind !== 'fixed' && t.kind !== 'exp') || !(typeof t.ms === 'number' && t.ms >= 0)) p.push({ where: '--think-time', message: `${JSON.stringify(t)} is not a think time`, hint: 'e.g. 2s, or exp:2s for exponential pauses with a 2 s mean' });
+    if (!file && synth === null) p.push({ where: '--think-time', message: 'only applies to --conversations or --synthetic-conversations' });
+  }
+  if (!file && synth === null) return p;
+  if (file && synth !== null) p.push({ where: '--conversations', message: 'cannot be combined with --synthetic-conversations', hint: 'use one workload per run' });
+  const clash: Array<[string, unknown]> = [
+    ['--prompts', w.prompts],
+    ['--input-tokens', w.inputTokens?.length],
+    ['--shared-prefix', w.sharedPrefix],
+    ['--dataset', c.quality?.dataset],
+    ['--warmup', l.warmup],
+  ];
+  if (synth !== null) clash.push(['--output-tokens', w.outputTokens?.length]);
+  for (const [flag, set] of clash) if (set) p.push({ where: flag, message: `cannot be combined with ${file ? '--conversations' : '--synthetic-conversations'}`, hint: 'conversations bring their own prompts; --requests counts sessions' });
+  // Sessions are not divided yet: a shard would need whole sessions (a turn carries the earlier answers), which the
+  // partition of request indexes does not give, so the combination is refused rather than measured wrongly.
+  if (c.shard) p.push({ where: '--shard', message: `cannot be combined with ${file ? '--conversations' : '--synthetic-conversations'} yet`, hint: 'run conversations from one process' });
+  return p;
 }

@@ -59,6 +59,9 @@ const SHORT: Record<string, string> = {
   kv_cache_type: 'kv',
   dataset: 'ds',
   prompts: 'prompts',
+  conversations: 'conv',
+  turn_input_tokens: 'tin',
+  turn_output_tokens: 'tout',
 };
 
 function slugValue(v: DimValue): string {
@@ -70,7 +73,7 @@ function slugValue(v: DimValue): string {
 export function scenarioIds(all: Array<Record<string, DimValue>>, always: readonly string[]): string[] {
   const keys = [...new Set(all.flatMap((d) => Object.keys(d)))];
   const varying = new Set(keys.filter((k) => always.includes(k) || new Set(all.map((d) => JSON.stringify(d[k] ?? null))).size > 1));
-  const order = ['model', 'threads', 'batch_size', 'context_size', 'gpu_layers', 'kv_cache_type', 'dataset', 'prompts', 'input_tokens', 'output_tokens', 'batch', 'rate', 'concurrency'];
+  const order = ['model', 'threads', 'batch_size', 'context_size', 'gpu_layers', 'kv_cache_type', 'dataset', 'prompts', 'conversations', 'turns', 'turn_input_tokens', 'turn_output_tokens', 'input_tokens', 'output_tokens', 'batch', 'rate', 'concurrency'];
   const sorted = [...keys].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const ids = all.map((d) =>
     sorted
@@ -90,7 +93,7 @@ export function scenarioIds(all: Array<Record<string, DimValue>>, always: readon
 export function buildMatrix<TV, WV>(targets: Variant<TV>[], workloads: Variant<WV>[], loads: LoadSpec[]): ScenarioSpec<TV, WV>[] {
   const specs: Array<Omit<ScenarioSpec<TV, WV>, 'id'>> = [];
   for (const t of targets) for (const w of workloads) for (const l of loads) specs.push({ dims: { ...t.dims, ...w.dims, ...loadDims(l) }, target: t, workload: w, load: l });
-  const ids = scenarioIds(specs.map((s) => s.dims), ['input_tokens', 'output_tokens', 'concurrency', 'rate', 'batch', 'dataset', 'prompts']);
+  const ids = scenarioIds(specs.map((s) => s.dims), ['input_tokens', 'output_tokens', 'concurrency', 'rate', 'batch', 'dataset', 'prompts', 'conversations', 'turns', 'turn_input_tokens', 'turn_output_tokens']);
   return specs.map((s, i) => ({ ...s, id: ids[i]! }));
 }
 

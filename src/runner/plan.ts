@@ -4,6 +4,7 @@
  * target, workload and load variants, and says how each target variant is opened: a server adapter, or the
  * embedded engine with its model made, pinned and measured.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, type Problem } from '../core/errors.js';
 import { type RunClock } from '../core/clock.js';
@@ -13,6 +14,8 @@ import { type LoadSpec } from '../schedules/schedule.js';
 import { formatLength, SyntheticWorkload } from '../workloads/synthetic.js';
 import { PromptsFileWorkload, readPromptsFile } from '../workloads/prompts-file.js';
 import { loadLocalTokenizer } from '../workloads/local-tokenizer.js';
+import { FileConversationWorkload } from '../workloads/conversations/file-workload.js';
+import { SyntheticConversationWorkload } from '../workloads/conversations/synthetic-workload.js';
 import { type MonitorReport } from '../monitors/monitor.js';
 import { type PerplexityResult } from '../quality/perplexity.js';
 import { addQuality, measurePerplexity } from '../quality/run-quality.js';
@@ -24,6 +27,14 @@ import { product, type Variant } from './matrix.js';
 import { type OpenedTarget, type RunPlan, type TargetVariantValue, type WorkloadVariantValue } from './run.js';
 import { parseStartAt, RUN_DEFAULTS, recordedConfig, runConfigProblems, toLength, type RunConfig } from './config.js';
 import { datasetItems, datasetWorkload, perplexityOf } from './quality-config.js';
+
+/** How each server's resetCache flushes (src/targets/specs), for cache_state.how. */
+const FLUSH_HOW: Record<string, string> = {
+  vllm: 'POST /reset_prefix_cache',
+  sglang: 'POST /flush_cache',
+  llamacpp: 'POST /slots/{id}?action=erase for every slot',
+  llmbench: 'POST /slots/{id}?action=erase for every slot',
+};
 
 /** What the plan needs from its caller. */
 export interface PlanIO {
@@ -65,7 +76,29 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
   };
   const inputs = lengths(w.inputTokens);
   let outputs = lengths(w.outputTokens);
-  if (q.dataset) {
+  const convFile = w.conversations ?? null;
+  const convSynth = w.syntheticConversations ?? null;
+  if (convFile || convSynth !== null) {
+    const sessions = { thinkTime: l.thinkTime ?? null, maxTokens: w.maxTokens ?? null };
+    if (convFile) {
+      const path = resolve(io.cwd, convFile);
+      if (!existsSync(path)) problems.push({ where: '--conversations', message: `${path} does not exist` });
+      for (const out of outputs.length ? outputs : [null]) {
+        workloads.push({
+          dims: { conversations: true, ...(out ? { output_tokens: formatLength(out) } : {}) },
+          value: { make: () => new FileConversationWorkload({ path, turns: w.turns ?? RUN_DEFAULTS.turns, outputTokens: out ? out.min : null, maxTokens: w.maxTokens ?? null, limit: l.requests ?? null }), defaultRequests: null, sessions },
+        });
+      }
+    } else {
+      const k = w.turnsPerSession ?? RUN_DEFAULTS.turnsPerSession;
+      const a = w.turnInputTokens ?? RUN_DEFAULTS.turnInputTokens;
+      const b = w.turnOutputTokens ?? RUN_DEFAULTS.turnOutputTokens;
+      workloads.push({
+        dims: { conversations: convSynth!, turns: k, turn_input_tokens: a, turn_output_tokens: b },
+        value: { make: (id) => new SyntheticConversationWorkload({ sessions: convSynth!, turnsPerSession: k, turnInputTokens: a, turnOutputTokens: b, scenarioKey: id }), defaultRequests: convSynth, sessions },
+      });
+    }
+  } else if (q.dataset) {
     const count = datasetItems(q, io.cwd, problems);
     workloads.push({ dims: { dataset: q.dataset }, value: { make: () => datasetWorkload(q, w.maxTokens ?? null, io.cwd)!, defaultRequests: count } });
   } else if (prompts) {
@@ -177,7 +210,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
       { metricsUrl: s.metricsUrl ?? null, sampleIntervalMs: s.sampleIntervalMs ?? RUN_DEFAULTS.sampleIntervalMs, telemetry: s.telemetry ?? RUN_DEFAULTS.telemetry, telemetryCmd: s.telemetryCmd ?? null, dcgmUrl: s.dcgmUrl ?? null, tls, headers, defaultMetricsUrl: t.defaultMetricsUrl },
       t.info,
       clock,
-      { salted: !prompts && !q.dataset && !((w.sharedPrefix ?? 0) > 0) },
+      { salted: !prompts && !q.dataset && !convFile && convSynth === null && !((w.sharedPrefix ?? 0) > 0) },
     );
     return {
       target: t,
@@ -194,6 +227,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
             }
           : undefined,
       monitors: monitors ?? undefined,
+      cacheFlush: t.resetCache ? { how: `endpoint (${FLUSH_HOW[t.info.kind] ?? 'the server\'s cache reset'})` } : { why: `llmbench knows no prefix-cache flush endpoint for ${t.info.kind}; restart the server between scenarios for a cold cache` },
     };
   };
 
@@ -257,7 +291,8 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
       }
     }
     await withPerplexity(t, {});
-    return { target: t, tokenizer: t.tokenizer() ?? localTokenizer, memory: async () => ({ ...(await t.memory()) }), environment: () => t.environment(), warnings };
+    // The in-process engine empties a sequence's KV cells before each request: every request starts cold.
+    return { target: t, tokenizer: t.tokenizer() ?? localTokenizer, resetCache: async () => true, cacheFlush: { how: 'nothing kept (the embedded engine keeps no prefix cache between requests)' }, memory: async () => ({ ...(await t.memory()) }), environment: () => t.environment(), warnings };
   };
 
   const plan: RunPlan = {
@@ -281,6 +316,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
     extraBody: config.extraBody ?? {},
     keepText: o.saveText ?? RUN_DEFAULTS.saveText,
     slo: l.slo ?? null,
+    cacheReset: config.server?.cacheReset ?? RUN_DEFAULTS.cacheReset,
     percentiles: o.percentiles ?? [],
     openTarget: (tv, concurrency, clock) => (target ? openServer(tv, concurrency, clock) : openEmbedded(tv, concurrency, clock)),
     enrichScenario: (s, records, opened) => {

@@ -16,7 +16,11 @@ import { spread } from '../metrics/stats.js';
 import { closedLoopClients, describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
 import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
-import { executeScenario, type ExecSettings } from './execute.js';
+import { executeScenario, type ExecContext, type ExecSettings } from './execute.js';
+import { executeSessions, type ThinkTime } from './sessions.js';
+import { finishCacheState, recordCacheState } from './cache-state.js';
+import { byTurn } from '../metrics/by-turn.js';
+import { isSessionWorkload } from '../workloads/conversations/session-workload.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
 import { SelfMonitor } from './self-monitor.js';
@@ -37,6 +41,8 @@ export interface WorkloadVariantValue {
   make(scenarioId: string): Workload;
   /** Requests per scenario when --requests is not given: a file or dataset's size, else null (load default). */
   defaultRequests: number | null;
+  /** Conversation workloads: run by sessions (./sessions.ts); --requests then counts sessions. */
+  sessions?: { thinkTime: ThinkTime | null; maxTokens: number | null };
 }
 
 /** A live handle on a target plus what only some targets offer. */
@@ -50,6 +56,8 @@ export interface OpenedTarget {
   monitors?(scenarioId: string): { start(): Promise<void>; stop(outputTokens: number): Promise<Record<string, unknown>> } | null;
   /** Reset the server's prefix cache between scenarios, where it can. */
   resetCache?(): Promise<boolean>;
+  /** How resetCache flushes ('endpoint: POST /reset_prefix_cache'), or why the cache cannot be flushed. */
+  cacheFlush?: { how: string } | { why: string };
   /** Run-level warnings about this target (e.g. a random-weights model). */
   warnings?: Warning[];
 }
@@ -69,6 +77,8 @@ export interface RunPlan extends ExecSettings {
   /** Wall-clock instant (epoch ms) the first timed phase starts (--start-at); null: at once. */
   startAtEpoch?: number | null;
   leadTimeMs?: number;
+  /** Flush the prefix cache before each scenario where the target can (--no-cache-reset: keep it). */
+  cacheReset?: boolean;
   /** Opens a target variant with a connection pool / sequence count sized for `concurrency`. */
   openTarget(v: TargetVariantValue, concurrency: number, clock: RunClock): Promise<OpenedTarget>;
   /** Extra per-scenario result fields (quality summaries, efficiency); runs after the speed summary. */
@@ -227,19 +237,18 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           if (hooks.signal.aborted) break;
           scenarioIndex++;
           const workload = spec.workload.value.make(spec.id);
-          const requests = plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
-          hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
+          const sessionsOf = spec.workload.value.sessions;
+          const requests = sessionsOf ? plan.requests ?? spec.workload.value.defaultRequests : plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
+          hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${sessionsOf ? `${requests ?? "all"} sessions (load counts sessions)` : `${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests`}${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
           await step(hooks, `preparing the ${spec.id} workload`, () => workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) }));
-          if (opened.resetCache) await opened.resetCache().catch(() => false);
+          const cacheState = await recordCacheState(opened, plan.cacheReset ?? true);
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();
           const self = new SelfMonitor();
           const whole = closedLoopClients(spec.load, requests);
           // A shard's own summary counts only its own streams as clients (the merged run counts them all).
           const concurrency = shard && whole !== null ? (spec.load.mode === 'batch' ? ownedIndexes(whole, shard, null).length : streamsOf(whole, shard).length) : whole;
-          const runRes = await executeScenario(
-            { ...pickExec(plan), id: spec.id, workload, load: spec.load, requests },
-            {
+          const execCtx: ExecContext = {
               clock,
               target: opened.target,
               tokenizer: opened.tokenizer,
@@ -250,8 +259,11 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
               onRecord: (r) => out!.appendRecord(r),
               onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
               onPrepare: (p) => hooks.preparing?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
-            },
-          );
+          };
+          const runRes =
+            sessionsOf && isSessionWorkload(workload)
+              ? await executeSessions({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, execCtx)
+              : await executeScenario({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests }, execCtx);
           hooks.progressDone?.();
           allRecords.push(...runRes.records);
           const measured = runRes.records.filter((r) => !r.warmup);
@@ -278,6 +290,8 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
             warnings,
           };
           if (monitorReport) Object.assign(scen, monitorReport);
+          if (sessionsOf) scen.by_turn = byTurn(runRes.records, plan.percentiles);
+          scen.cache_state = finishCacheState(cacheState, scen);
           if (plan.repeats > 1) addRepeats(scen, runRes.records, plan, concurrency);
           if (opened.memory) scen.memory = await opened.memory().catch(() => null);
           await plan.enrichScenario?.(scen, runRes.records, opened);

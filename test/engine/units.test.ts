@@ -55,7 +55,7 @@ test('parseGeneration: OpenAI fields and 400s', () => {
 
 test('timingsOf: llama.cpp-style timings from engine measurements', () => {
   const t = timingsOf({ reason: 'length', at: 0, promptTokens: 10, completionTokens: 3, engine: { tokenize_ms: 1, detokenize_ms: 0.5, prefill_ms: 20, decode_steps_ms: [4, 6], queue_ms: 0 } });
-  assert.deepEqual(t, { prompt_n: 10, prompt_ms: 20, prompt_per_second: 500, predicted_n: 3, predicted_ms: 10, predicted_per_token_ms: 5, predicted_per_second: 200, queue_ms: 0, tokenize_ms: 1, detokenize_ms: 0.5 });
+  assert.deepEqual(t, { prompt_n: 10, cache_n: 0, prompt_ms: 20, prompt_per_second: 500, predicted_n: 3, predicted_ms: 10, predicted_per_token_ms: 5, predicted_per_second: 200, queue_ms: 0, tokenize_ms: 1, detokenize_ms: 0.5 });
   // One token, no decode step: nothing was measured after prefill, so the decode figures are null, not 0.
   const one = timingsOf({ reason: 'length', at: 0, promptTokens: 10, completionTokens: 1, engine: { tokenize_ms: 1, detokenize_ms: 0.5, prefill_ms: 20, decode_steps_ms: [], queue_ms: 0 } });
   assert.deepEqual([one.predicted_ms, one.predicted_per_token_ms, one.predicted_per_second], [null, null, null]);

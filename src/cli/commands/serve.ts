@@ -52,11 +52,12 @@ export const serveCommand: CommandDef = {
       flashAttention: flashAttentionSetting(v.flashAttention),
       cpus: v.engineCpus as CpuSetting,
       gpu: gpuLayers !== undefined && gpuLayers > 0 ? 'auto' : false,
+      prefixCache: v.prefixCache as boolean,
     });
     const env = handle.info.environment;
     io.stderr(
       `llmbench serve: ${handle.modelId} (${handle.info.model.type}, chat template: ${handle.info.chatTemplate.name})\n` +
-        `  engine: llama.cpp ${env.llama_cpp_release} (${env.build_type}, ${env.backend}), threads ${env.threads}, context ${env.context_size} × ${env.sequences} sequences, KV ${env.kv_cache_type}, CPUs ${env.engine_cpus ?? `not pinned${env.engine_cpus_note ? ` (${String(env.engine_cpus_note)})` : ''}`}\n` +
+        `  engine: llama.cpp ${env.llama_cpp_release} (${env.build_type}, ${env.backend}), threads ${env.threads}, context ${env.context_size} × ${env.sequences} sequences, prefix cache ${v.prefixCache ? 'on' : 'off'}, KV ${env.kv_cache_type}, CPUs ${env.engine_cpus ?? `not pinned${env.engine_cpus_note ? ` (${String(env.engine_cpus_note)})` : ''}`}\n` +
         `  listening on ${handle.url}  (Ctrl-C stops)\n`,
     );
     io.stdout(`${handle.url}\n`);

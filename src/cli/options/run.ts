@@ -1,5 +1,5 @@
 /** Options of `llmbench run` that the core owns: target, workload, load, output. */
-import { intAtLeast, type OptionDef, OptionValueError, parseJsonObject, parseNumber } from '../option.js';
+import { intAtLeast, type OptionDef, OptionValueError, parseDurationMs, parseJsonObject, parseNumber } from '../option.js';
 import { parseLength } from '../../workloads/synthetic.js';
 import { parseStartAt, RUN_DEFAULTS } from '../../runner/config.js';
 import { parseShare } from '../../schedules/partition.js';
@@ -44,6 +44,12 @@ export const WORKLOAD_OPTIONS: OptionDef[] = [
   { name: 'prompts', kind: 'string', placeholder: 'FILE', group: W, description: 'your own prompts: plain text (one per line) or JSONL with "prompt" or "messages"' },
   { name: 'shared-prefix', kind: 'int', default: RUN_DEFAULTS.sharedPrefix, placeholder: 'N', group: W, parse: nonNegativeInt, description: 'first N tokens shared by every synthetic prompt (prefix-cache studies); by default every prompt is salted so no cache can flatter the numbers' },
   { name: 'max-tokens', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'cap on output tokens for prompt files and datasets (natural length up to this cap)' },
+  { name: 'conversations', kind: 'string', placeholder: 'FILE', group: W, description: 'multi-turn sessions from a ShareGPT (JSON or JSONL) or OpenAI-messages (JSONL) file, read as a stream; turn k sends turns 1..k with the model\'s real earlier answers; --requests counts sessions' },
+  { name: 'turns', kind: 'string', choices: ['first', 'all'], placeholder: 'first|all', group: W, description: 'with --conversations: every turn as a session (all), or each conversation\'s first user/answer pair only (first, as vLLM\'s sharegpt dataset)', defaultText: RUN_DEFAULTS.turns },
+  { name: 'synthetic-conversations', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'N synthetic multi-turn sessions of exact-length turns (no file)' },
+  { name: 'turns-per-session', kind: 'int', placeholder: 'K', group: W, parse: positiveInt, description: 'turns of each synthetic session', defaultText: String(RUN_DEFAULTS.turnsPerSession) },
+  { name: 'turn-input-tokens', kind: 'int', placeholder: 'A', group: W, parse: positiveInt, description: 'new user tokens in each synthetic turn (the whole prompt grows with the history)', defaultText: String(RUN_DEFAULTS.turnInputTokens) },
+  { name: 'turn-output-tokens', kind: 'int', placeholder: 'B', group: W, parse: positiveInt, description: 'forced output tokens of each synthetic turn', defaultText: String(RUN_DEFAULTS.turnOutputTokens) },
 ];
 
 export const LOAD_OPTIONS: OptionDef[] = [
@@ -57,6 +63,7 @@ export const LOAD_OPTIONS: OptionDef[] = [
   { name: 'repeat', kind: 'int', default: RUN_DEFAULTS.repeat, placeholder: 'K', group: L, parse: positiveInt, description: 'repeat each scenario K times and report the spread across repeats' },
   { name: 'seed', kind: 'int', default: RUN_DEFAULTS.seed, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
   { name: 'slo', kind: 'string', placeholder: 'ttft:200ms,tpot:50ms,e2e:5s', group: L, description: 'service-level objectives: requests meeting all of them count toward goodput', parse: parseSlo },
+  { name: 'think-time', kind: 'string', placeholder: 'DURATION|exp:DURATION', group: L, parse: parseThinkTime, description: 'conversations: pause between a session\'s turns, fixed or exponential with that mean (exp:2s); with conversations --concurrency counts sessions at once and --rate new sessions per second', defaultText: 'none' },
 ];
 
 export const OUTPUT_OPTIONS: OptionDef[] = [
@@ -89,6 +96,12 @@ export const SHARD_OPTIONS: OptionDef[] = [
   } },
   { name: 'lead-time', kind: 'duration', default: RUN_DEFAULTS.leadTimeMs, defaultText: '60s', placeholder: 'DURATION', group: 'Shards', description: 'a --start-at further in the past than this is a usage error (a shard that starts that late would not be sending the same load)' },
 ];
+
+/** `2s` (fixed) or `exp:2s` (exponential with a 2 s mean) → ThinkTime. */
+export function parseThinkTime(raw: string): { kind: 'fixed' | 'exp'; ms: number } {
+  const exp = raw.startsWith('exp:');
+  return { kind: exp ? 'exp' : 'fixed', ms: parseDurationMs(exp ? raw.slice(4) : raw) };
+}
 
 export function parseArrival(raw: string): { kind: 'poisson' } | { kind: 'constant' } | { kind: 'gamma'; shape: number } {
   if (raw === 'poisson' || raw === 'constant') return { kind: raw };

@@ -31,4 +31,5 @@ export const SERVE_OPTIONS: readonly OptionDef[] = [
       return v;
     },
   },
+  { name: 'prefix-cache', kind: 'boolean', default: true, description: "Reuse a sequence's cached KV cells for the longest common token prefix of a new prompt, as llama.cpp's server does (usage.prompt_tokens_details.cached_tokens, timings.cache_n); --no-prefix-cache makes every request start cold", group: SERVE_GROUP },
 ];

@@ -18,6 +18,8 @@ export interface AddonContext {
   sampleToken(batchLogitIndex: number, sampler: AddonSampler, probabilities?: boolean, confidence?: boolean): Promise<number | [number, number[] | undefined, number | undefined]>;
   /** llama_memory_seq_rm(seq, -1, -1): empties one sequence's KV cells. */
   disposeSequence(sequenceId: number): void;
+  /** llama_memory_seq_rm(seq, start, end): removes the cells at positions [start, end); end −1 = to the end. */
+  removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean;
   setThreads(threads: number): void;
 }
 

@@ -252,6 +252,8 @@ export interface EngineSettings {
   gpu?: false | 'auto';
   /** --engine-cpus; unset = 'auto'. */
   cpus?: CpuSetting;
+  /** Reuse cached prompt prefixes across requests (EngineConfig.prefixCache); serve's default. */
+  prefixCache?: boolean;
 }
 
 /** Resolves the model reference (a path, or hf:/https downloaded once) and starts the engine with defaults filled in. */
@@ -269,6 +271,7 @@ export async function startEngine(modelRef: string, s: EngineSettings, sequences
     gpu: s.gpu ?? false,
     ...(tokenFlushMs !== undefined ? { tokenFlushMs } : {}),
     ...(s.cpus !== undefined ? { cpus: s.cpus } : {}),
+    ...(s.prefixCache ? { prefixCache: true } : {}),
   });
   return { engine, modelPath };
 }

@@ -32,6 +32,11 @@ export interface EngineConfig {
   tokenFlushMs?: number;
   /** CPUs the engine process is pinned to (affinity.ts); absent = 'auto'. */
   cpus?: CpuSetting;
+  /**
+   * Reuse a free sequence's KV cells for the longest common token prefix of a new prompt, as llama.cpp's server
+   * does (`cache_prompt`): `serve` turns it on; the in-process embedded target keeps it off (every request cold).
+   */
+  prefixCache?: boolean;
 }
 
 export type GenInput = { kind: 'prompt'; text: string } | { kind: 'chat'; messages: ChatMessage[] } | { kind: 'tokens'; ids: number[] };
@@ -61,6 +66,8 @@ export interface GenEnd {
   /** Epoch ms of the end (last token, or the end-of-generation token). */
   at: number;
   promptTokens: number;
+  /** Prompt tokens whose KV cells were reused from an earlier request (prefix cache); 0 when none. */
+  cachedTokens?: number;
   completionTokens: number;
   engine: GenEngineTimes;
 }

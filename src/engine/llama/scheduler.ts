@@ -33,6 +33,10 @@ interface Job {
   seqId: number;
   prompt: number[];
   fed: number;
+  /** Prompt tokens reused from the sequence's cache (fed starts there). */
+  reused: number;
+  /** Generated tokens fed to the model (all but the last sampled): with the prompt, what the KV cells hold. */
+  fedGenerated: number[];
   /** Token sampled last, to be fed in the next step (null while in prefill). */
   next: number | null;
   generated: number;
@@ -97,21 +101,57 @@ export class Scheduler {
     this.eogSet = new Set(this.eog);
   }
 
-  /** A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied. */
-  async acquire(): Promise<number> {
-    const id = this.free.pop() ?? (await new Promise<number>((r) => this.waiting.push(r)));
+  /**
+   * Prefix cache (EngineConfig.prefixCache): per sequence id, the tokens whose KV cells it holds (the last
+   * request's fed prompt and generated tokens). Off: the map stays empty and every acquire empties the cells.
+   */
+  private readonly cached = new Map<number, number[]>();
+  /** Prompt tokens reused, per sequence id, for the request that acquired it last. */
+  private readonly reused = new Map<number, number>();
+  prefixCache = false;
+  /** Release order per sequence id (a counter), for the least-recently-used choice among equal prefixes. */
+  private readonly releasedAt = new Map<number, number>();
+  private releases = 0;
+
+  /**
+   * A sequence id of one's own, waiting FIFO when all are busy. Its KV cells are emptied, except, with the
+   * prefix cache on and a `prompt` given, the longest prefix it shares with that prompt: the free sequence
+   * sharing the longest prefix is taken (llama.cpp's server picks its slot by the same common-prefix rule).
+   */
+  async acquire(prompt?: readonly number[]): Promise<number> {
+    let id: number | undefined;
+    if (this.prefixCache && prompt && this.free.length > 1) {
+      // Longest common prefix first; among equals the least recently released (a never-used one first), so a
+      // new conversation does not evict another's cache while an older or empty sequence is free.
+      let best = -1;
+      let bestAt = Infinity;
+      for (const f of this.free) {
+        const n = commonPrefix(this.cached.get(f) ?? [], prompt);
+        const at = this.releasedAt.get(f) ?? -1;
+        if (n > best || (n === best && at < bestAt)) [best, bestAt, id] = [n, at, f];
+      }
+      this.free.splice(this.free.indexOf(id!), 1);
+    } else id = this.free.pop();
+    id ??= await new Promise<number>((r) => this.waiting.push(r));
+    // Keep at most prompt.length − 1 tokens: the last prompt token must be decoded again for its logits.
+    let keep = this.prefixCache && prompt ? Math.min(commonPrefix(this.cached.get(id) ?? [], prompt), prompt.length - 1) : 0;
     // Under the mutex: llama_memory_seq_rm edits the KV cache's cell bookkeeping, which a llama_decode of another
     // sequence, running on a libuv thread meanwhile, reads and writes without a lock of its own.
     const release = await this.mutex.lock();
     try {
-      this.nat.ctx.disposeSequence(id);
+      // A partial removal can be refused (llama.cpp: recurrent models keep no per-position cells): start cold.
+      if (keep > 0 && !this.nat.ctx.removeTokenCellsFromSequence(id, keep, -1)) keep = 0;
+      if (keep === 0) this.nat.ctx.disposeSequence(id);
     } finally {
       release();
     }
+    this.cached.delete(id);
+    this.reused.set(id, keep);
     return id;
   }
 
   release(id: number): void {
+    this.releasedAt.set(id, ++this.releases);
     const w = this.waiting.shift();
     if (w) w(id);
     else this.free.push(id);
@@ -136,8 +176,10 @@ export class Scheduler {
     const sampler = this.nat.newSampler({ temperature: params.temperature, seed, banned: ban ? this.eog : undefined });
     const freeSampler = ban && !params.ignoreEos ? this.nat.newSampler({ temperature: params.temperature, seed }) : null;
     return new Promise<GenEnd>((resolve, reject) => {
+      const reused = this.reused.get(seqId) ?? 0;
+      this.reused.delete(seqId);
       const job: Job = {
-        seqId, prompt, fed: 0, next: null, generated: 0, maxTokens, params, sampler, freeSampler,
+        seqId, prompt, fed: reused, reused, fedGenerated: [], next: null, generated: 0, maxTokens, params, sampler, freeSampler,
         text: new TextStream(this.model, prompt), cb, submittedAt, firstBatchAt: null, prefillMs: null, steps: [], tokenizeMs, resolve, reject,
       };
       if (maxTokens === 0) return this.finish(job, 'length', epoch(now()));
@@ -151,10 +193,12 @@ export class Scheduler {
     if (i >= 0) this.active.splice(i, 1);
     job.sampler.dispose();
     job.freeSampler?.dispose();
+    if (this.prefixCache) this.cached.set(job.seqId, [...job.prompt.slice(0, job.fed), ...job.fedGenerated]);
     job.resolve({
       reason,
       at,
       promptTokens: job.prompt.length,
+      cachedTokens: job.reused,
       completionTokens: job.generated,
       engine: {
         tokenize_ms: job.tokenizeMs,
@@ -198,6 +242,7 @@ export class Scheduler {
     for (const job of this.active) {
       if (job.next !== null && slots > 0) {
         items.push({ job, tokens: Uint32Array.of(job.next), pos: job.prompt.length + job.generated - 1, logits: true, index: -1 });
+        job.fedGenerated.push(job.next);
         slots--;
       }
     }
@@ -206,7 +251,7 @@ export class Scheduler {
         const n = Math.min(slots, job.prompt.length - job.fed);
         const last = job.fed + n === job.prompt.length;
         items.push({ job, tokens: Uint32Array.from(job.prompt.slice(job.fed, job.fed + n)), pos: job.fed, logits: last, index: -1 });
-        if (job.firstBatchAt === null) job.firstBatchAt = t0;
+        job.firstBatchAt ??= t0;
         job.fed += n;
         slots -= n;
       }
@@ -254,4 +299,12 @@ export class Scheduler {
     if (sampled.length > 0) await sampleOne(sampled[0]!);
     if (sampled.length > 1) await Promise.all(sampled.slice(1).map(sampleOne));
   }
+}
+
+/** Length of the common prefix of two token lists. */
+export function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
 }

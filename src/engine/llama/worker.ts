@@ -51,11 +51,18 @@ function queueToken(id: number, text: string, at: number): void {
 async function onGen(id: number, msg: Extract<ParentMessage, { t: 'gen' }>): Promise<void> {
   const e = engine!;
   const submitted = performance.now();
-  const seqId = await sched!.acquire();
+  let prompt: number[];
   try {
-    const t0 = performance.now();
-    const prompt = inputTokens(e.model, e.template, msg.input) as number[];
-    const tokenizeMs = performance.now() - t0;
+    prompt = inputTokens(e.model, e.template, msg.input) as number[];
+  } catch (err) {
+    send({ t: 'fail', id, message: (err as Error).message, code: 'engine_error' });
+    cancelled.delete(id);
+    return;
+  }
+  const tokenizeMs = performance.now() - submitted;
+  // Tokenized first: with the prefix cache on, the prompt picks the sequence (the longest cached prefix).
+  const seqId = await sched!.acquire(prompt);
+  try {
     const end = await sched!.generate(seqId, prompt, msg.params, {
       start: (promptTokens, at) => send({ t: 'start', id, promptTokens, at }),
       token: (text, at) => queueToken(id, text, at),
@@ -123,6 +130,7 @@ process.on('message', (raw) => {
             (session) => {
               nat = session.nat;
               sched = session.sched;
+              sched.prefixCache = msg.config.prefixCache === true;
               send({ t: 'ready', info: loaded.info });
             },
             (err: Error) => send({ t: 'load_error', message: `warmup decode failed: ${err.message}` }),

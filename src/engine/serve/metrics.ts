@@ -29,6 +29,8 @@ export class ServeMetrics {
   running = 0;
   waiting = 0;
   promptTokens = 0;
+  /** Prompt tokens served from the prefix cache (a subset of promptTokens). */
+  cachedPromptTokens = 0;
   generationTokens = 0;
   /** Finished requests by finish reason ('stop' | 'length' | 'abort' | 'error'). */
   readonly finished = new Map<string, number>();
@@ -63,6 +65,7 @@ export function renderMetrics(m: ServeMetrics, model: string): string {
   gauge('llmbench:num_requests_running', 'Requests being decoded (holding a sequence).', m.running);
   gauge('llmbench:num_requests_waiting', 'Requests waiting for a free sequence.', m.waiting);
   counter('llmbench:prompt_tokens_total', 'Prompt tokens processed.', m.promptTokens);
+  counter('llmbench:prompt_tokens_cached_total', 'Prompt tokens served from the prefix cache (KV cells reused from an earlier request).', m.cachedPromptTokens);
   counter('llmbench:generation_tokens_total', 'Tokens generated.', m.generationTokens);
   l.push('# HELP llmbench:request_success_total Finished requests by finish reason.', '# TYPE llmbench:request_success_total counter');
   for (const [reason, n] of [...m.finished].sort()) l.push(`llmbench:request_success_total${label(model, { finished_reason: reason })} ${n}`);

@@ -115,18 +115,23 @@ export function parseGeneration(body: Record<string, unknown>, kind: 'chat' | 'c
   };
 }
 
-export function usageOf(end: GenEnd): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
-  return { prompt_tokens: end.promptTokens, completion_tokens: end.completionTokens, total_tokens: end.promptTokens + end.completionTokens };
+/** OpenAI usage; `prompt_tokens_details.cached_tokens` counts the prompt tokens served from the prefix cache. */
+export function usageOf(end: GenEnd): { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number } } {
+  return { prompt_tokens: end.promptTokens, completion_tokens: end.completionTokens, total_tokens: end.promptTokens + end.completionTokens, prompt_tokens_details: { cached_tokens: end.cachedTokens ?? 0 } };
 }
 
 /** llama.cpp-style `timings` (ms), so tools that read llama.cpp's server timings read ours too. */
 export function timingsOf(end: GenEnd): Record<string, number | null> {
   const decodeMs = end.engine.decode_steps_ms.reduce((s, v) => s + v, 0);
   const steps = end.engine.decode_steps_ms.length;
+  // As llama.cpp's server: prompt_n counts the prompt tokens processed, cache_n those reused from the cache.
+  const cached = end.cachedTokens ?? 0;
+  const processed = end.promptTokens - cached;
   return {
-    prompt_n: end.promptTokens,
+    prompt_n: processed,
+    cache_n: cached,
     prompt_ms: end.engine.prefill_ms,
-    prompt_per_second: end.engine.prefill_ms ? (end.promptTokens / end.engine.prefill_ms) * 1000 : null,
+    prompt_per_second: end.engine.prefill_ms ? (processed / end.engine.prefill_ms) * 1000 : null,
     predicted_n: end.completionTokens,
     predicted_ms: steps ? decodeMs : null,
     predicted_per_token_ms: steps ? decodeMs / steps : null,

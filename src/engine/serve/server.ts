@@ -85,7 +85,8 @@ function engineError(err: unknown): ApiError {
 
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const parallel = opts.parallel ?? 1;
-  const { engine, modelPath } = await startEngine(opts.modelPath, opts, parallel);
+  // Prefix reuse on unless asked off, as llama.cpp's server (cache_prompt defaults to true).
+  const { engine, modelPath } = await startEngine(opts.modelPath, { ...opts, prefixCache: opts.prefixCache ?? true }, parallel);
   const info = engine.info;
   const file = basename(modelPath);
   const modelId = file.replace(/\.gguf$/i, '');
@@ -150,6 +151,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
         },
       }, ac.signal);
       metrics.promptTokens += end.promptTokens;
+      metrics.cachedPromptTokens += end.cachedTokens ?? 0;
       if (end.reason === 'cancelled') {
         metrics.finish('abort');
         res.destroy();

@@ -122,8 +122,14 @@ export function summarizeServerMetrics(table: ServerMetricTable, scrapes: TimedS
       summary[key] = null;
       continue;
     }
-    const running = runningIncrease(scrapes.map((t) => counterValue(t.scrape, src, mf)));
+    const raw = scrapes.map((t) => counterValue(t.scrape, src, mf));
+    const running = runningIncrease(raw);
     summary[key] = running.at(-1) ?? null;
+    // The prefix-cache counters' raw values at the first and last scrape: cache_state's before/after.
+    if (key === 'prefix_cache_hits' || key === 'prefix_cache_queries') {
+      summary[`${key}_start`] = raw.find((x) => x !== null) ?? null;
+      summary[`${key}_end`] = [...raw].reverse().find((x) => x !== null) ?? null;
+    }
     sources[key] = sourceName(src);
     // Series: the increase since the scenario started, so the lines start at 0.
     running.forEach((v, i) => (series[i]![key] = v));

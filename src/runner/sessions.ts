@@ -1,0 +1,131 @@
+/**
+ * Executes a conversation scenario: sessions instead of independent requests. A session sends its turns in
+ * order, each carrying the model's real answers to the earlier turns (so a turn starts only when the previous
+ * one has ended), with an optional think time between them. The load applies to sessions:
+ * - sequential / `--concurrency C`: C sessions at once; a new one starts when one ends (closed loop);
+ * - `--rate R`: new sessions arrive at R per second (the --arrival process), `--concurrency` capping sessions in
+ *   flight; `--batch`: every session starts at once.
+ * `--duration` stops starting sessions at the deadline (sessions under way finish). A failed turn ends its
+ * session: the next turn has no answer to carry.
+ *
+ * Records carry `session_id` and `turn` (1-based); `index` counts the scenario's requests in the order they were
+ * sent. scheduled_at of a session's first turn is its arrival time; of a later turn, the end of the previous turn
+ * plus the think time, so schedule_lag_ms stays the client's own delay.
+ */
+import { type RequestRecord } from '../core/record.js';
+import { Rng } from '../core/rng.js';
+import { arrivalOffsets } from '../schedules/schedule.js';
+import { type SessionWorkload, turnPrompt } from '../workloads/conversations/session-workload.js';
+import { type ExecContext, type ScenarioPlan, type ScenarioRun } from './execute.js';
+import { sendRequest } from './send.js';
+
+/** Pause between a session's turns: fixed, or exponential with that mean ("exp:2s"). */
+export type ThinkTime = { kind: 'fixed'; ms: number } | { kind: 'exp'; ms: number };
+
+export interface SessionPlanExtra {
+  /** Sessions to run (null: all the workload has). */
+  sessions: number | null;
+  thinkTime: ThinkTime | null;
+  maxTokens: number | null;
+  api: 'chat' | 'completions' | 'native';
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (ms <= 0 || signal.aborted) return r();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      r();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export async function executeSessions(plan: ScenarioPlan & SessionPlanExtra, workload: SessionWorkload, ctx: ExecContext): Promise<ScenarioRun> {
+  const records: RequestRecord[] = [];
+  const inflight = new Set<AbortController>();
+  let interrupted = ctx.signal.aborted;
+  const onInterrupt = () => {
+    interrupted = true;
+    setTimeout(() => {
+      for (const c of inflight) c.abort('aborted');
+    }, ctx.graceMs).unref();
+  };
+  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  const total = Math.min(plan.sessions ?? Infinity, workload.sessionCount());
+
+  try {
+    for (let repeat = 0; repeat < plan.repeats && !interrupted; repeat++) {
+      const start = ctx.clock.now();
+      const deadline = plan.durationMs !== null ? start + plan.durationMs : Infinity;
+      const thinkRng = new Rng(plan.seed * 7919 + repeat + 1);
+      let index = 0;
+      let done = 0;
+      let failed = 0;
+      const progress = () => ctx.onProgress?.({ repeat, done, failed, total: null, elapsedMs: ctx.clock.now() - start, durationMs: plan.durationMs });
+
+      const runSession = async (s: number, arrivedAt: number): Promise<void> => {
+        const spec = workload.session(s);
+        const history: Array<{ user: string; answer: string }> = [];
+        let scheduledAt = arrivedAt;
+        for (let t = 0; t < spec.turns && !interrupted; t++) {
+          const turn = await workload.turn(s, t);
+          const item = turnPrompt(plan.api, spec.system, history, turn, plan.maxTokens, null);
+          const { record, text } = await sendRequest(
+            { scenarioId: plan.id, timeoutMs: plan.timeoutMs, temperature: plan.temperature, seed: plan.seed, extraBody: plan.extraBody },
+            ctx.target,
+            ctx.clock,
+            ctx.tokenizer,
+            item,
+            { repeat, index: index++, warmup: false, scheduled_at: scheduledAt },
+            inflight,
+          );
+          record.session_id = spec.id;
+          record.turn = t + 1;
+          if (!plan.keepText) delete record.output_text;
+          records.push(record);
+          ctx.onRecord(record);
+          done++;
+          if (record.status !== 'ok') failed++;
+          progress();
+          if (record.status !== 'ok') return;
+          history.push({ user: turn.user, answer: text });
+          if (t + 1 < spec.turns) {
+            const think = plan.thinkTime === null ? 0 : plan.thinkTime.kind === 'fixed' ? plan.thinkTime.ms : thinkRng.exponential(1 / plan.thinkTime.ms);
+            scheduledAt = ctx.clock.now() + think;
+            await sleep(think, ctx.signal);
+          }
+        }
+      };
+
+      const load = plan.load;
+      if (load.mode === 'rate') {
+        const offsets = arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, Number.isFinite(total) ? total : null, plan.durationMs);
+        const running = new Set<Promise<void>>();
+        for (let i = 0; i < offsets.length && i < total && !interrupted; i++) {
+          const at = start + offsets[i]!;
+          for (let wait = at - ctx.clock.now(); wait > 0 && !interrupted; wait = at - ctx.clock.now()) await sleep(wait, ctx.signal);
+          if (interrupted) break;
+          while (load.concurrency !== null && running.size >= load.concurrency) await Promise.race(running);
+          const p: Promise<void> = runSession(i, at).finally(() => running.delete(p));
+          running.add(p);
+        }
+        await Promise.all(running);
+      } else {
+        const workers = load.mode === 'sequential' ? 1 : load.mode === 'concurrency' ? load.concurrency : total;
+        let next = 0;
+        const worker = async () => {
+          while (!interrupted && next < total && ctx.clock.now() < deadline) {
+            const s = next++;
+            await runSession(s, load.mode === 'batch' ? start : ctx.clock.now());
+          }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, total)) }, worker));
+      }
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', onInterrupt);
+  }
+  return { records, interrupted };
+}
