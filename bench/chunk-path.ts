@@ -31,11 +31,15 @@ if (root === null) {
       console.log(JSON.stringify(rows.at(-1)));
     }
   }
-  const date = new Date().toISOString();
+  const measuredAt = new Date().toISOString();
   const dirOut = join(import.meta.dirname, 'results');
   mkdirSync(dirOut, { recursive: true });
   const command = `node --import tsx bench/chunk-path.ts ${process.argv.slice(2).join(' ')}`.trim();
-  writeFileSync(join(dirOut, `chunk-path-${date.slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.json`), JSON.stringify({ date, machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version }, command, rows }, null, 2) + '\n');
+  // The shape every bench/results record has (what, date, machine.description, command), then this bench's rows.
+  const machine = { description: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`, cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version };
+  const what = 'per-chunk work above the transport (framing, stream loop, recorder; no network), µs per token';
+  const stamp = measuredAt.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  writeFileSync(join(dirOut, `chunk-path-${stamp}.json`), JSON.stringify({ what, date: measuredAt.slice(0, 10), measured_at: measuredAt, machine, command, rows }, null, 2) + '\n');
 } else {
   const mod = (p: string) => import(pathToFileURL(join(root, 'src', p)).href);
   const { sendStream } = await mod('targets/stream.ts');

@@ -33,7 +33,10 @@ contractSuite([
       // The client stopped reading soon after MAX_EVENT_BYTES: what the server could still write is what the
       // loopback socket buffers hold, far from the 64 MiB on offer.
       assert.ok(written < HUGE_CAP / 4, `the server wrote ${(written / MiB).toFixed(1)} MiB of the endless line (cap ${MAX_EVENT_BYTES / MiB} MiB)`);
-      assert.ok(peak - rss0 < 24 * MiB, `RSS grew ${((peak - rss0) / MiB).toFixed(1)} MiB while ${(written / MiB).toFixed(1)} MiB were offered`);
+      // RSS is process-wide (the scripted server's buffers and any garbage not yet collected count too) and was seen
+      // at 31 MiB on a loaded machine, so it is held to the 64 MiB on offer, not to the cap: a client that keeps the
+      // line grows by hundreds of MiB (460 MiB measured before the cap existed). `written` above is the exact check.
+      assert.ok(peak - rss0 < HUGE_CAP, `RSS grew ${((peak - rss0) / MiB).toFixed(1)} MiB while ${(written / MiB).toFixed(1)} MiB were offered`);
     },
   ],
 ]);
