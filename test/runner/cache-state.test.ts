@@ -3,29 +3,19 @@
 // and "nothing kept" for the in-process engine (unit level: recordCacheState / finishCacheState).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { rmSync } from 'node:fs';
+import { runCli, tempDir } from '../support/cli.js';
 import { type RunResult, type ScenarioResult } from '../../src/core/result.js';
 import { startVllm } from '../support/servers/index.js';
 import { finishCacheState, recordCacheState } from '../../src/runner/cache-state.js';
 import { type OpenedTarget } from '../../src/runner/run.js';
 
+/** `llmbench run --json` through the shared in-process CLI helper, its run folder removed afterwards. */
 async function run(args: string[]): Promise<{ code: number; result: RunResult | null; stderr: string }> {
-  const out = mkdtempSync(join(tmpdir(), 'llmbench-cache-'));
-  let stdout = '';
-  let stderr = '';
+  const out = tempDir('llmbench-cache-');
   try {
-    const code = await main(['run', ...args, '--out', out, '--json', '--telemetry', 'none', '--sample-interval', '50ms'], {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      isTTY: false,
-      env: {},
-      cwd: process.cwd(),
-      signal: new AbortController().signal,
-    });
-    return { code, result: stdout ? (JSON.parse(stdout) as RunResult) : null, stderr };
+    const r = await runCli(['run', ...args, '--out', out, '--json', '--telemetry', 'none', '--sample-interval', '50ms']);
+    return { code: r.code, result: r.stdout ? (JSON.parse(r.stdout) as RunResult) : null, stderr: r.stderr };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
