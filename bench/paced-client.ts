@@ -28,7 +28,10 @@ const tokens = Number(arg('tokens', '128'));
 
 const mod = (p: string) => import(pathToFileURL(join(root, 'src', p)).href);
 const { createServerTarget } = await mod('targets/servers.ts');
-const { runBenchmark } = await mod('runner/run.ts');
+// runner/run.ts named its plan runner runBenchmark until the typed RunConfig took that name (runPlan since): a
+// --root checkout from before then still has the old name.
+const runMod = await mod('runner/run.ts');
+const runPlan = runMod.runPlan ?? runMod.runBenchmark;
 const { SyntheticWorkload } = await mod('workloads/synthetic.ts');
 
 const out = mkdtempSync(join(tmpdir(), 'llmbench-paced-'));
@@ -60,13 +63,13 @@ const plan = {
 };
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const res = await runBenchmark(plan, { signal: new AbortController().signal, log: () => undefined });
+const res = await runPlan(plan, { signal: new AbortController().signal, log: () => undefined });
 const wallS = (performance.now() - t0) / 1000;
 const c = process.cpuUsage(cpu0);
 rmSync(out, { recursive: true, force: true });
 type Rec = { scenario_id: string; repeat: number; index: number; status: string; chunk_times: number[]; output_tokens_chunks: number };
 const recs = res.records as Rec[];
-// The scenario's span, first send to last completion (wall_s around runBenchmark also counts the probe and results).
+// The scenario's span, first send to last completion (wall_s around runPlan also counts the probe and results).
 const okRecs = recs as unknown as { sent_at: number | null; completed_at: number | null }[];
 const spanS = (Math.max(...okRecs.map((r) => r.completed_at ?? 0)) - Math.min(...okRecs.map((r) => r.sent_at ?? Infinity))) / 1000;
 const byId: Record<string, number[]> = {};
