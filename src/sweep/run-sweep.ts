@@ -273,6 +273,10 @@ async function runPoint(o: SweepRunOptions, k: number, spec: PointSpec, pointDir
         const requests = load && plan.benchmark.requests === undefined && plan.benchmark.duration === undefined ? Math.max(20, Math.ceil(4 * load.value)) : null;
         const m = await o.measure({ target, options, load, requests, outDir: pointDir, name, env: o.env, cwd: plan.baseDir, signal: o.signal });
         if (m.runDir && m.result) o.hooks?.onRun?.(m.runDir, m.result);
+        // A server that died mid-run fails the run's requests before node has delivered its 'exit' event: give that
+        // event a moment whenever requests failed, so a dead server is told from a slow one (serverDied below).
+        const failedAny = !m.result || m.result.scenarios.some((sc) => sc.summary.requests_failed > 0);
+        if (server && !server.exit && failedAny) await Promise.race([server.exited, new Promise((r) => setTimeout(r, 2000))]);
         return m;
       };
       if (plan.search) {
