@@ -13,9 +13,9 @@ import { type RequestRecord } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
 import { arrivalOffsets, closedLoopClients, type LoadSpec } from '../schedules/schedule.js';
 import { isWhole, ownedIndexes, ownsArrival, type Share, streamRequest, streamsOf } from '../schedules/partition.js';
-import { type GenerationRequest, type Target } from '../targets/target.js';
+import { type Target } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
-import { Recorder } from './recorder.js';
+import { sendRequest } from './send.js';
 
 /** How each scenario of a run is executed (shared by every scenario; RunPlan extends it). */
 export interface ExecSettings {
@@ -78,43 +78,25 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
 
   const sendOne = async (item: PromptItem, repeat: number, index: number, warmup: boolean, scheduledAt: number): Promise<RequestRecord> => {
-    const rec = new Recorder(ctx.clock, {
-      scenario_id: plan.id,
-      repeat,
-      index,
-      warmup,
-      scheduled_at: scheduledAt,
-      input_tokens: item.input_tokens,
-      input_tokens_source: item.input_tokens_source,
-      requested_output_tokens: item.output_tokens,
-      length_forced: item.force_length ? ctx.target.info.length_forcing !== 'none' : null,
-    // The text is collected whenever something reads it (scoring, or the tokenizer counting outputs the server
-    // gave no usage for), whether or not it is saved: a count must not depend on --save-text.
-    }, plan.keepText || Boolean(plan.workload.score) || ctx.tokenizer !== null);
-    const req: GenerationRequest = {
-      id: `llmbench-${plan.id}-${repeat}-${index}`,
-      messages: item.messages,
-      prompt: item.prompt,
-      max_tokens: item.output_tokens,
-      force_length: item.force_length,
-      temperature: plan.temperature,
-      seed: plan.seed + index,
-      extra_body: plan.extraBody,
-    };
-    const ac = new AbortController();
-    inflightControllers.add(ac);
-    const timer = setTimeout(() => ac.abort('timeout'), plan.timeoutMs);
-    rec.markSent();
-    try {
-      await ctx.target.send(req, rec, ac.signal);
-    } catch (e) {
-      rec.fail(e);
-    } finally {
-      clearTimeout(timer);
-      inflightControllers.delete(ac);
-    }
-    const r = await rec.finalize(ctx.tokenizer);
-    if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, rec.outputText());
+    const { record: r, text } = await sendRequest(
+      {
+        scenarioId: plan.id,
+        timeoutMs: plan.timeoutMs,
+        temperature: plan.temperature,
+        seed: plan.seed,
+        extraBody: plan.extraBody,
+        // The text is collected whenever something reads it (scoring, or the tokenizer counting outputs the server
+        // gave no usage for), whether or not it is saved: a count must not depend on --save-text.
+        collectText: plan.keepText || Boolean(plan.workload.score) || ctx.tokenizer !== null,
+      },
+      ctx.target,
+      ctx.clock,
+      ctx.tokenizer,
+      item,
+      { repeat, index, warmup, scheduled_at: scheduledAt },
+      inflightControllers,
+    );
+    if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, text);
     if (!plan.keepText) delete r.output_text;
     records.push(r);
     ctx.onRecord(r);

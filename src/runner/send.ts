@@ -1,6 +1,6 @@
 /**
  * Sends one request and turns its stream into a record: the part of a request's life every execution loop
- * shares (execute.ts keeps its own copy inside the request loop; sessions.ts uses this one).
+ * shares (execute.ts's request loop and sessions.ts).
  */
 import { type RunClock } from '../core/clock.js';
 import { type RequestRecord } from '../core/record.js';
@@ -15,11 +15,13 @@ export interface SendSettings {
   temperature: number | null;
   seed: number;
   extraBody: Record<string, unknown>;
+  /** Keep the output text while the request runs (scoring, counting, saving, or a session's next turn read it). */
+  collectText: boolean;
 }
 
 export interface SendResult {
   record: RequestRecord;
-  /** The generated text (always collected: a session's next turn sends it back as history). */
+  /** The generated text ('' unless collectText). */
   text: string;
 }
 
@@ -42,7 +44,7 @@ export async function sendRequest(
       requested_output_tokens: item.output_tokens,
       length_forced: item.force_length ? target.info.length_forcing !== 'none' : null,
     },
-    true,
+    s.collectText,
   );
   const req: GenerationRequest = {
     id: `llmbench-${s.scenarioId}-${seed.repeat}-${seed.index}`,

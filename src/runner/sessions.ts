@@ -73,7 +73,8 @@ export async function executeSessions(plan: ScenarioPlan & SessionPlanExtra, wor
           const turn = await workload.turn(s, t);
           const item = turnPrompt(plan.api, spec.system, history, turn, plan.maxTokens, null);
           const { record, text } = await sendRequest(
-            { scenarioId: plan.id, timeoutMs: plan.timeoutMs, temperature: plan.temperature, seed: plan.seed, extraBody: plan.extraBody },
+            // A session's next turn sends the answer back as history, so the text is always collected.
+            { scenarioId: plan.id, timeoutMs: plan.timeoutMs, temperature: plan.temperature, seed: plan.seed, extraBody: plan.extraBody, collectText: true },
             ctx.target,
             ctx.clock,
             ctx.tokenizer,
