@@ -16,7 +16,9 @@
  * requests done, llmbench's event-loop p99, and the load average before and after (the machine may be shared).
  *
  *   node --import tsx bench/paced.ts [--streams 64,512,1024] [--duration 10] [--baseline DIR] [--vllm-client PATH]
- *        [--python /usr/bin/python3] [--label TEXT]
+ *        [--python /usr/bin/python3] [--label TEXT] [--pin]
+ * --pin runs the server on CPU 0 and each client on CPU 1 (taskset), so the client has one core of its own and the
+ * gap error measures the client, not two processes fighting over the same cores.
  * Writes bench/results/paced-<date>.json and .md.
  */
 import { spawn } from 'node:child_process';
@@ -35,6 +37,9 @@ const baseline = arg('baseline');
 const vllmClient = arg('vllm-client');
 const python = arg('python', '/usr/bin/python3')!;
 const label = arg('label', '');
+const pin = process.argv.includes('--pin');
+/** The command, under `taskset -c CPU` with --pin. */
+const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 const here = import.meta.dirname;
 
 function run(cmd: string, args: string[]): Promise<string> {
@@ -48,7 +53,8 @@ function run(cmd: string, args: string[]): Promise<string> {
 }
 
 async function startServer(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [join(here, 'paced-server.mjs'), '128', '50', '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [cmd, args] = pinned(0, process.execPath, [join(here, 'paced-server.mjs'), '128', '50', '20']);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((r) => child.stdout!.once('data', (d: Buffer) => r(d.toString().trim())));
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
@@ -75,7 +81,7 @@ for (const n of streamCounts) {
     const srv = await startServer();
     const load0 = loadavg()[0]!;
     try {
-      const [cmd, args] = c.cmd(srv.url, n);
+      const [cmd, args] = pinned(1, ...c.cmd(srv.url, n));
       const out = JSON.parse((await run(cmd, args)).trim().split('\n').pop()!) as ClientOut;
       const log = (await (await fetch(`${srv.url}/log`)).json()) as Record<string, number[]>;
       const errors: number[] = [];
@@ -122,7 +128,7 @@ const machine = { description: `${cpus().length} × ${cpus()[0]?.model ?? 'unkno
 const command = `node --import tsx bench/paced.ts ${process.argv.slice(2).join(' ')}`.trim();
 // The shape every bench/results record has (what, date, machine.description, command), then this bench's own fields.
 const what = `paced-server benchmark: tokens per client CPU-second and inter-token gap error${label ? ` (${label})` : ''}`;
-const report = { what, date, measured_at: measuredAt, label, machine, command, server: { ttft_ms: 50, phase_ms: [0, 20], gap_ms: 20, tokens: 128, write_per_token: true }, rows };
+const report = { what, date, measured_at: measuredAt, label, machine, command, pinned: pin ? { server_cpu: 0, client_cpu: 1 } : null, server: { ttft_ms: 50, phase_ms: [0, 20], gap_ms: 20, tokens: 128, write_per_token: true }, rows };
 const dir = join(here, 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = measuredAt.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
@@ -131,6 +137,7 @@ const md = [
   `# Paced-server benchmark, ${measuredAt}${label ? ` (${label})` : ''}`,
   '',
   `Machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}. Command: \`${command}\`.`,
+  ...(pin ? ['Pinned: the server on CPU 0, each client on CPU 1 (taskset).'] : []),
   'Server: TTFT 50 ms + phase in [0, 20) ms, one token every 20 ms, 128 tokens, each token its own SSE write; closed loop.',
   'Load average (1 min) is recorded before and after each client: the machine may be shared, which inflates wall-clock',
   'figures and gap errors far more than CPU-seconds per token.',
