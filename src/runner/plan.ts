@@ -227,7 +227,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
             }
           : undefined,
       monitors: monitors ?? undefined,
-      cacheFlush: t.resetCache ? { how: `endpoint (${FLUSH_HOW[t.info.kind] ?? 'the server\'s cache reset'})` } : { why: `llmbench knows no prefix-cache flush endpoint for ${t.info.kind}; restart the server between scenarios for a cold cache` },
+      cacheFlush: t.resetCache ? { how: `endpoint (${t.cacheResetHow ?? FLUSH_HOW[t.info.kind] ?? 'the server\'s cache reset'})` } : { why: `llmbench knows no prefix-cache flush endpoint for ${t.info.kind}; restart the server between scenarios for a cold cache` },
     };
   };
 
