@@ -11,6 +11,7 @@
 import { type RunClock } from '../core/clock.js';
 import { type RequestRecord } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
+import { type MeasureWindow } from '../metrics/summarize.js';
 import { arrivalOffsets, closedLoopClients, type LoadSpec } from '../schedules/schedule.js';
 import { isWhole, ownedIndexes, ownsArrival, type Share, streamRequest, streamsOf } from '../schedules/partition.js';
 import { type Target } from '../targets/target.js';
@@ -29,6 +30,8 @@ export interface ExecSettings {
   seed: number;
   extraBody: Record<string, unknown>;
   keepText: boolean;
+  /** --measure-window: timed records carry `phase_started_at` so the summary can count the window. */
+  measureWindow?: MeasureWindow | null;
 }
 
 export interface ScenarioPlan extends ExecSettings {
@@ -77,6 +80,8 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
   };
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
 
+  // The current repeat's timed-phase start, which --measure-window counts from.
+  let phaseStart: number | null = null;
   const sendOne = async (item: PromptItem, repeat: number, index: number, warmup: boolean, scheduledAt: number): Promise<RequestRecord> => {
     const { record: r, text } = await sendRequest(
       {
@@ -98,6 +103,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
     );
     if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, text);
     if (!plan.keepText) delete r.output_text;
+    if (plan.measureWindow && !warmup && phaseStart !== null) r.phase_started_at = phaseStart;
     records.push(r);
     ctx.onRecord(r);
     return r;
@@ -129,6 +135,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       const getItem = (i: number) => pre.get(i) ?? plan.workload.item(repeat, i);
 
       const start = ctx.startAt ? await ctx.startAt(repeat) : ctx.clock.now();
+      phaseStart = start;
       if (interrupted) break;
       const deadline = plan.durationMs !== null ? start + plan.durationMs : Infinity;
       const total = plan.requests ?? Infinity;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { type Problem, UsageError } from '../core/errors.js';
 import { type RequestRecord } from '../core/record.js';
 import { type RunResult, type ScenarioResult, type Warning } from '../core/result.js';
-import { summarizeScenario, type Slo } from '../metrics/summarize.js';
+import { type MeasureWindow, summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { restoreQuality } from '../quality/run-quality.js';
 import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { SHARD_KEYS } from './config.js';
@@ -130,7 +130,7 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
   records.sort((a, b) => (order.get(a.scenario_id) ?? 0) - (order.get(b.scenario_id) ?? 0) || a.repeat - b.repeat || a.index - b.index || a.scheduled_at - b.scheduled_at);
 
   const config = sharedConfig(ref.run.result.config);
-  const cfg = config as { percentiles?: number[]; slo?: Slo; load?: { slo?: Slo | null }; output?: { percentiles?: number[] } };
+  const cfg = config as { percentiles?: number[]; slo?: Slo; load?: { slo?: Slo | null; measureWindow?: MeasureWindow | null }; output?: { percentiles?: number[] } };
   const percentiles = cfg.output?.percentiles ?? [];
   const slo = cfg.load?.slo ?? null;
   const repeats = Math.max(1, ...records.map((r) => r.repeat + 1));
@@ -142,7 +142,7 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
     const rs = records.filter((r) => r.scenario_id === p.id);
     const measured = rs.filter((r) => !r.warmup);
     const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? measured.filter((r) => r.repeat === 0).length : null;
-    const stats = summarizeScenario(rs, { percentiles, slo, concurrency });
+    const stats = summarizeScenario(rs, { percentiles, slo, concurrency, measureWindow: cfg.load?.measureWindow ?? null });
     const first = done[0]!.scen!;
     const statuses = done.map((x) => x.scen!.status);
     const warnings: Warning[] = done.flatMap((x) => x.scen!.warnings.map((w) => ({ ...w, message: `shard ${x.s.index}: ${w.message}` })));

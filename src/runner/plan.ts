@@ -308,6 +308,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
     loads,
     requests: l.requests ?? null,
     durationMs: l.durationMs ?? null,
+    measureWindow: l.measureWindow ?? null,
     warmup: l.warmup ?? RUN_DEFAULTS.warmup,
     repeats: l.repeat ?? RUN_DEFAULTS.repeat,
     timeoutMs,

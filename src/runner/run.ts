@@ -270,13 +270,15 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const outTokens = measured.reduce((s, r) => s + (r.status === 'ok' ? r.output_tokens ?? 0 : 0), 0);
           const selfReport = self.stop(outTokens);
           const monitorReport = monitor ? await monitor.stop(outTokens) : null;
-          const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
+          const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency, measureWindow: plan.measureWindow ?? null });
           const warnings: Warning[] = [...selfReport.warnings];
           if (shard && concurrency === 0) warnings.push({ code: 'SHARD_IDLE', message: `this shard has no share of ${describeLoad(spec.load)}: ${whole} stream${whole === 1 ? '' : 's'} divided among ${shard.count} shards`, hint: 'closed loops divide their streams: use at least as many as there are shards' });
           if (stats.token_check.short > 0) {
             warnings.push({ code: 'OUTPUT_SHORT', message: `${stats.token_check.short} of ${stats.summary.requests_ok} requests came up short of the requested output length (every one is listed in token_check.short_requests)`, hint: stats.token_check.length_forced === false ? 'this server could not be asked to ignore EOS; compare output_tokens, not the requested length' : 'the server stopped early despite ignore_eos/min_tokens; check its stop settings' });
           }
-          const allFailed = measured.length > 0 && stats.summary.requests_ok === 0;
+          // Counted requests (a --measure-window may leave out some, or all, of the measured ones).
+          const allFailed = stats.summary.requests_total > 0 && stats.summary.requests_ok === 0;
+          if (plan.measureWindow && measured.length > 0 && stats.summary.requests_total === 0) warnings.push({ code: 'MEASURE_WINDOW_EMPTY', message: `no request of ${measured.length} was sent inside --measure-window ${plan.measureWindow.startMs / 1000}s,${plan.measureWindow.endMs / 1000}s: nothing was counted`, hint: 'the window counts from the timed phase\'s start: make the scenario longer (--duration, --requests) or the window earlier' });
           const scen: ScenarioResult = {
             id: spec.id,
             dims: spec.dims,
@@ -345,8 +347,8 @@ async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): 
 }
 
 function pickExec(p: ExecSettings): ExecSettings {
-  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText } = p;
-  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText };
+  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow } = p;
+  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow };
 }
 
 function mostCommonError(records: RequestRecord[]): string {
@@ -358,12 +360,12 @@ function mostCommonError(records: RequestRecord[]): string {
   return best || 'unknown error';
 }
 
-export function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: Pick<RunPlan, 'repeats' | 'percentiles' | 'slo'>, concurrency: number | null): void {
+export function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: Pick<RunPlan, 'repeats' | 'percentiles' | 'slo' | 'measureWindow'>, concurrency: number | null): void {
   scen.repeats = [];
   for (let k = 0; k < plan.repeats; k++) {
     const rs = records.filter((r) => r.repeat === k);
     if (!rs.length) continue;
-    const s = summarizeScenario(rs, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
+    const s = summarizeScenario(rs, { percentiles: plan.percentiles, slo: plan.slo, concurrency, measureWindow: plan.measureWindow ?? null });
     scen.repeats.push({ repeat: k, summary: s.summary, metrics: s.metrics });
   }
   const keys = ['request_throughput', 'output_token_throughput', 'total_token_throughput', 'output_tokens_per_client', 'goodput'] as const;

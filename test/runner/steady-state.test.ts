@@ -1,0 +1,89 @@
+// The measurement window through the real `llmbench run` against a scripted server: every summary states
+// window_ms; --measure-window counts only the requests sent inside it (exact counts on a constant-rate schedule),
+// keeps the others in requests.jsonl, and a rebuild from requests.jsonl re-summarises the same way.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
+import { runCli, tempDir } from '../support/cli.js';
+import { readOnlyRun } from '../support/run-folder.js';
+import { rebuildResult } from '../../src/runner/rebuild.js';
+
+const servers: ScriptedServer[] = [];
+after(async () => {
+  for (const s of servers) await s.close();
+});
+
+async function server(script = {}) {
+  const s = await startScriptedServer(script, { tokenize: true });
+  servers.push(s);
+  return s;
+}
+
+test('window_ms: first counted send to last counted end, in the scenario summary and each repeat\'s', async () => {
+  const s = await server({ ttftMs: 5, itlMs: 2 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '-n', '3', '--repeat', '2', '--warmup', '1', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readOnlyRun(out);
+  const sc = result.scenarios[0]!;
+  const timed = records.filter((x) => !x.warmup);
+  const span = (rs: typeof timed) => [Math.min(...rs.map((x) => x.sent_at!)), Math.max(...rs.map((x) => x.completed_at!))];
+  assert.deepEqual(sc.summary.window_ms, span(timed));
+  for (const rep of sc.repeats!) assert.deepEqual(rep.summary.window_ms, span(timed.filter((x) => x.repeat === rep.repeat)));
+  // Without --measure-window no record carries a phase start.
+  assert.equal(records.some((x) => 'phase_started_at' in x), false);
+});
+
+test('--measure-window 1s,3s at a constant 5/s: the 10 requests sent from 1 s to 3 s count, over 2 s; rebuild agrees', async () => {
+  const s = await server({ ttftMs: 5, itlMs: 2 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '-n', '20', '--rate', '5', '--arrival', 'constant', '--measure-window', '1s,3s', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readOnlyRun(out);
+  assert.equal(records.length, 20, 'every request stays in requests.jsonl');
+  const phase = records[0]!.phase_started_at!;
+  assert.equal(typeof phase, 'number');
+  assert.ok(records.every((x) => x.phase_started_at === phase));
+  // The schedule: request i at phase + 200·i ms, so i = 5..14 are inside [1000, 3000).
+  assert.deepEqual(records.map((x) => Math.round((x.scheduled_at - phase) * 1e6) / 1e6), Array.from({ length: 20 }, (_, i) => 200 * i));
+  const inside = records.filter((x) => x.sent_at! - phase >= 1000 && x.sent_at! - phase < 3000).map((x) => x.index).sort((a, b) => a - b);
+  assert.deepEqual(inside, [5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 'each request was sent within 200 ms of its time');
+  const sum = result.scenarios[0]!.summary;
+  assert.equal(sum.requests_total, 10);
+  assert.equal(sum.requests_ok, 10);
+  assert.equal(sum.duration_s, 2);
+  assert.equal(sum.request_throughput, 5);
+  assert.equal(sum.output_token_throughput, 15);
+  assert.deepEqual(sum.window_ms, [phase + 1000, phase + 3000]);
+  assert.equal(result.scenarios[0]!.metrics.ttft_ms!.n, 10);
+  assert.deepEqual((result.config as { load: { measureWindow: unknown } }).load.measureWindow, { startMs: 1000, endMs: 3000 });
+
+  const rebuilt = rebuildResult({ ...result, scenarios: [] }, records);
+  assert.deepEqual(rebuilt.scenarios[0]!.summary, sum);
+});
+
+test('--measure-window past the end of a count-bounded phase: nothing counted, duration null; bad values are usage errors', async () => {
+  const s = await server({ ttftMs: 1, itlMs: 1 });
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '2', '-n', '2', '--measure-window', '10m,20m', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const sc = readOnlyRun(out).result.scenarios[0]!;
+  const sum = sc.summary;
+  assert.deepEqual([sc.status, sum.requests_total, sum.duration_s, sum.request_throughput, sum.window_ms], ['ok', 0, null, null, null]);
+  const empty = sc.warnings.filter((w) => w.code === 'MEASURE_WINDOW_EMPTY');
+  assert.equal(empty.length, 1);
+  assert.match(empty[0]!.message, /no request of 2 was sent inside --measure-window 600s,1200s/);
+
+  const sentBefore = s.requests.length;
+  for (const [arg, msg] of [['5s,5s', /the end must come after the start/], ['10s', /is not START,END/], ['1s,soon', /soon is not a duration/], ['3s,1s', /the end must come after the start/]] as const) {
+    const bad = await runCli(['run', '--target', s.url, '--measure-window', arg, '--out', out]);
+    assert.equal(bad.code, 2, arg);
+    assert.match(bad.stderr, /--measure-window/);
+    assert.match(bad.stderr, msg);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  }
+  const conv = await runCli(['run', '--target', s.url, '--synthetic-conversations', '2', '--measure-window', '1s,2s', '--out', out]);
+  assert.equal(conv.code, 2);
+  assert.match(conv.stderr, /--measure-window.*cannot be combined with conversations/);
+  assert.equal(s.requests.length, sentBefore, 'nothing sent by the refused runs');
+});
