@@ -105,6 +105,7 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['slo', 'slo'],
     ['thinkTime', 'thinkTime'],
     ['measureWindow', 'measureWindow'],
+    ['stopWhenSaturated', 'stopWhenSaturated'],
   ]);
   const output = pick({} as NonNullable<RunConfig['output']>, args, [
     ['out', 'out'],

@@ -149,6 +149,8 @@ export interface LoadConfig {
   thinkTime?: ThinkTime | null;
   /** Count only requests sent in [START, END) after each timed phase starts (--measure-window), ms. */
   measureWindow?: MeasureWindow | null;
+  /** Open loop only: stop a scenario once in-flight requests and TTFT keep growing (--stop-when-saturated). */
+  stopWhenSaturated?: boolean;
 }
 
 export interface OutputConfig {
@@ -321,6 +323,10 @@ function steadyStateProblems(c: RunConfig): Problem[] {
     else if (w.endMs <= w.startMs) p.push({ where: '--measure-window', message: `the end (${w.endMs} ms) must come after the start (${w.startMs} ms)`, hint: 'e.g. --measure-window 10s,70s' });
     // Sessions are scheduled by their own runner (./sessions.ts), which does not stamp the phase start.
     if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--measure-window', message: 'cannot be combined with conversations yet', hint: 'measure conversations whole (each summary\'s window_ms shows the span counted)' });
+  }
+  if (l.stopWhenSaturated) {
+    if (!(l.rate ?? []).length) p.push({ where: '--stop-when-saturated', message: 'applies to open-loop rates only (--rate)', hint: 'a closed loop cannot over-saturate: its clients wait for answers; use e.g. --rate 2,4,8 --stop-when-saturated' });
+    if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--stop-when-saturated', message: 'cannot be combined with conversations yet', hint: 'run conversations without it' });
   }
   return p;
 }

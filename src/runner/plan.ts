@@ -309,6 +309,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
     requests: l.requests ?? null,
     durationMs: l.durationMs ?? null,
     measureWindow: l.measureWindow ?? null,
+    stopWhenSaturated: l.stopWhenSaturated ?? false,
     warmup: l.warmup ?? RUN_DEFAULTS.warmup,
     repeats: l.repeat ?? RUN_DEFAULTS.repeat,
     timeoutMs,

@@ -16,7 +16,8 @@ import { spread } from '../metrics/stats.js';
 import { closedLoopClients, describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
 import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
-import { executeScenario, type ExecContext, type ExecSettings } from './execute.js';
+import { executeScenario, type ExecContext, type ExecSettings, type ScenarioRun } from './execute.js';
+import { SATURATION_DEFAULTS, type SlopeFit } from '../metrics/saturation.js';
 import { executeSessions, type ThinkTime } from './sessions.js';
 import { finishCacheState, recordCacheState } from './cache-state.js';
 import { byTurn } from '../metrics/by-turn.js';
@@ -292,6 +293,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
             warnings,
           };
           if (monitorReport) Object.assign(scen, monitorReport);
+          if (runRes.saturation) addSaturation(scen, runRes.saturation);
           if (sessionsOf) scen.by_turn = byTurn(runRes.records, plan.percentiles);
           scen.cache_state = finishCacheState(cacheState, scen);
           if (plan.repeats > 1) addRepeats(scen, runRes.records, plan, concurrency);
@@ -347,8 +349,19 @@ async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): 
 }
 
 function pickExec(p: ExecSettings): ExecSettings {
-  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow } = p;
-  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow };
+  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated } = p;
+  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated };
+}
+
+/** --stop-when-saturated: the verdict on the scenario (docs/metrics.md "Saturation"), and a warning when it fired. */
+function addSaturation(scen: ScenarioResult, s: NonNullable<ScenarioRun['saturation']>): void {
+  scen.saturated = s.saturated;
+  scen.saturated_at_ms = s.saturated_at_ms;
+  const fit = (f: SlopeFit | null | undefined) => (f ? { slope_per_s: f.slope, ci95: [f.lo, f.hi], n: f.n } : null);
+  scen.saturation = { window_ms: SATURATION_DEFAULTS.windowMs, min_samples: SATURATION_DEFAULTS.minSamples, confidence: SATURATION_DEFAULTS.confidence, inflight: fit(s.last?.inflight), ttft_ms: fit(s.last?.ttft) };
+  if (s.saturated) {
+    scen.warnings.push({ code: 'SATURATED', message: `stopped at ${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock: requests in flight and TTFT kept growing (95 % confidence intervals of both slopes above 0), so the server could not keep up with ${(scen.load as { description?: string }).description ?? 'this rate'}; its latencies measure a growing queue`, hint: 'compare lower rates, or read the rate at which saturation starts from a sweep' });
+  }
 }
 
 function mostCommonError(records: RequestRecord[]): string {

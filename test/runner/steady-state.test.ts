@@ -3,6 +3,7 @@
 // keeps the others in requests.jsonl, and a rebuild from requests.jsonl re-summarises the same way.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { readOnlyRun } from '../support/run-folder.js';
@@ -30,8 +31,12 @@ test('window_ms: first counted send to last counted end, in the scenario summary
   const span = (rs: typeof timed) => [Math.min(...rs.map((x) => x.sent_at!)), Math.max(...rs.map((x) => x.completed_at!))];
   assert.deepEqual(sc.summary.window_ms, span(timed));
   for (const rep of sc.repeats!) assert.deepEqual(rep.summary.window_ms, span(timed.filter((x) => x.repeat === rep.repeat)));
+  const { validate } = await import('../support/json-schema.js');
+  assert.deepEqual(validate(JSON.parse(readFileSync('docs/results.schema.json', 'utf8')), result), []);
   // Without --measure-window no record carries a phase start.
   assert.equal(records.some((x) => 'phase_started_at' in x), false);
+  // Without --stop-when-saturated the scenario has no verdict at all.
+  assert.equal('saturated' in sc || 'saturated_at_ms' in sc || 'saturation' in sc, false);
 });
 
 test('--measure-window 1s,3s at a constant 5/s: the 10 requests sent from 1 s to 3 s count, over 2 s; rebuild agrees', async () => {
@@ -58,6 +63,8 @@ test('--measure-window 1s,3s at a constant 5/s: the 10 requests sent from 1 s to
   assert.equal(result.scenarios[0]!.metrics.ttft_ms!.n, 10);
   assert.deepEqual((result.config as { load: { measureWindow: unknown } }).load.measureWindow, { startMs: 1000, endMs: 3000 });
 
+  const { validate } = await import('../support/json-schema.js');
+  for (const rec of records) assert.deepEqual(validate(JSON.parse(readFileSync('docs/requests.schema.json', 'utf8')), rec), []);
   const rebuilt = rebuildResult({ ...result, scenarios: [] }, records);
   assert.deepEqual(rebuilt.scenarios[0]!.summary, sum);
 });
@@ -86,4 +93,55 @@ test('--measure-window past the end of a count-bounded phase: nothing counted, d
   assert.equal(conv.code, 2);
   assert.match(conv.stderr, /--measure-window.*cannot be combined with conversations/);
   assert.equal(s.requests.length, sentBefore, 'nothing sent by the refused runs');
+});
+
+/** A server that generates one request at a time (the rest queue FIFO before their first token): ~60 ms each. */
+async function queueServer() {
+  const s = await startScriptedServer({ ttftMs: 50, itlMs: 5 }, { tokenize: true, slots: 1 });
+  servers.push(s);
+  return s;
+}
+
+test('--stop-when-saturated at 60/s against a one-at-a-time server (~16/s): stops early, saturated, the rest never sent', async () => {
+  const s = await queueServer();
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '-n', '600', '--rate', '60', '--arrival', 'constant', '--stop-when-saturated', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readOnlyRun(out);
+  const sc = result.scenarios[0]!;
+  assert.equal(sc.status, 'ok');
+  assert.equal(sc.saturated, true);
+  const at = sc.saturated_at_ms as number;
+  assert.equal(typeof at, 'number');
+  // Nothing is sent after the detector fired; what was sent is far short of the 600 planned (10 s at 60/s).
+  assert.ok(records.length < 600, String(records.length));
+  assert.ok(records.every((x) => x.sent_at! <= at), 'a request was sent after saturated_at_ms');
+  const last = Math.max(...records.map((x) => x.scheduled_at));
+  const next = records[0]!.scheduled_at + (1000 / 60) * records.length;
+  assert.ok(last <= at && next > at - 1000 / 60, `the schedule stopped at the detection: last ${last}, detection ${at}`);
+  // In flight at the detection: the queue the server had not served; the grace (3 s) then ends them.
+  const sat = sc.saturation as { inflight: { ci95: [number, number]; slope_per_s: number }; ttft_ms: { ci95: [number, number] }; window_ms: number; min_samples: number; confidence: number };
+  assert.ok(sat.inflight.ci95[0] > 0 && sat.ttft_ms.ci95[0] > 0);
+  assert.deepEqual([sat.window_ms, sat.min_samples, sat.confidence], [30000, 20, 0.95]);
+  assert.deepEqual(sc.warnings.filter((w) => w.code === 'SATURATED').length, 1);
+  assert.equal(result.interrupted, false);
+  const { validate } = await import('../support/json-schema.js');
+  assert.deepEqual(validate(JSON.parse(readFileSync('docs/results.schema.json', 'utf8')), result), []);
+});
+
+test('--stop-when-saturated at 4/s against the same server: not saturated, every request sent; closed loop refused', async () => {
+  const s = await queueServer();
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '-n', '16', '--rate', '4', '--arrival', 'constant', '--stop-when-saturated', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readOnlyRun(out);
+  const sc = result.scenarios[0]!;
+  assert.deepEqual([sc.saturated, sc.saturated_at_ms, records.length, sc.summary.requests_ok], [false, null, 16, 16]);
+  assert.equal(sc.warnings.some((w) => w.code === 'SATURATED'), false);
+
+  const sentBefore = s.requests.length;
+  const bad = await runCli(['run', '--target', s.url, '--concurrency', '4', '--stop-when-saturated', '--out', out]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--stop-when-saturated: applies to open-loop rates only \(--rate\)/);
+  assert.equal(s.requests.length, sentBefore);
 });

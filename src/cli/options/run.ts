@@ -65,6 +65,7 @@ export const LOAD_OPTIONS: OptionDef[] = [
   { name: 'seed', kind: 'int', default: RUN_DEFAULTS.seed, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
   { name: 'slo', kind: 'string', placeholder: 'ttft:200ms,tpot:50ms,e2e:5s', group: L, description: 'service-level objectives: requests meeting all of them count toward goodput', parse: parseSlo },
   { name: 'measure-window', kind: 'string', placeholder: 'START,END', group: L, parse: parseMeasureWindow, description: 'count only requests sent from START to END after each scenario\'s timed phase starts (e.g. 10s,70s: no ramp-up, no drain); the others stay in requests.jsonl; duration_s and throughputs are over the window', defaultText: 'every request' },
+  { name: 'stop-when-saturated', kind: 'boolean', group: L, description: 'with --rate: stop a scenario early once the requests in flight and TTFT both keep growing (the server cannot keep up); records saturated and saturated_at_ms (docs/metrics.md)' },
   { name: 'think-time', kind: 'string', placeholder: 'DURATION|exp:DURATION', group: L, parse: parseThinkTime, description: 'conversations: pause between a session\'s turns, fixed or exponential with that mean (exp:2s); with conversations --concurrency counts sessions at once and --rate new sessions per second', defaultText: 'none' },
 ];
 
