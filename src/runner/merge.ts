@@ -98,7 +98,7 @@ function checkShards(runs: ShardRun[]): ShardOf[] {
 /** A record moved `shift` ms on the clock (every `*_at` field and chunk time). */
 function shifted(r: RequestRecord, shift: number): RequestRecord {
   const m = (t: number | null) => (t === null ? null : t + shift);
-  return { ...r, scheduled_at: r.scheduled_at + shift, sent_at: m(r.sent_at), first_token_at: m(r.first_token_at), first_output_at: m(r.first_output_at), ended_at: m(r.ended_at), completed_at: m(r.completed_at), chunk_times: r.chunk_times.map((t) => t + shift) };
+  return { ...r, scheduled_at: r.scheduled_at + shift, sent_at: m(r.sent_at), first_token_at: m(r.first_token_at), first_output_at: m(r.first_output_at), ended_at: m(r.ended_at), completed_at: m(r.completed_at), chunk_times: r.chunk_times.map((t) => t + shift), ...(typeof r.phase_started_at === 'number' ? { phase_started_at: r.phase_started_at + shift } : {}) };
 }
 
 export interface MergedRun {
@@ -161,7 +161,16 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
       client: { limited: done.some((x) => (x.scen!.client as { limited?: boolean } | undefined)?.limited === true), shards: done.map((x) => ({ index: x.s.index, host: hostOf(x.s.run.result), ...(x.scen!.client ?? {}) })) },
       warnings,
     };
-    if (repeats > 1) addRepeats(scen, rs, { repeats, percentiles, slo }, concurrency);
+    // --stop-when-saturated: each shard judged its own share; the merged scenario is saturated when any shard was,
+    // from the first detection (on shard 0's clock).
+    const verdicts = done.filter((x) => typeof x.scen!.saturated === 'boolean');
+    if (verdicts.length) {
+      const ats = verdicts.filter((x) => x.scen!.saturated === true).map((x) => (x.scen!.saturated_at_ms as number) + x.s.origin - ref.origin);
+      scen.saturated = ats.length > 0;
+      scen.saturated_at_ms = ats.length ? Math.min(...ats) : null;
+      scen.saturation = { ...(first.saturation as object), shards: verdicts.map((x) => ({ index: x.s.index, saturated: x.scen!.saturated, ...(x.scen!.saturation as object) })) };
+    }
+    if (repeats > 1) addRepeats(scen, rs, { repeats, percentiles, slo, measureWindow: cfg.load?.measureWindow ?? null }, concurrency);
     restoreQuality(scen, rs, first);
     scenarios.push(scen);
   }

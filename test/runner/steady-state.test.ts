@@ -3,10 +3,11 @@
 // keeps the others in requests.jsonl, and a rebuild from requests.jsonl re-summarises the same way.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
-import { readOnlyRun } from '../support/run-folder.js';
+import { loadRunStrict, readOnlyRun } from '../support/run-folder.js';
 import { rebuildResult } from '../../src/runner/rebuild.js';
 
 const servers: ScriptedServer[] = [];
@@ -144,4 +145,44 @@ test('--stop-when-saturated at 4/s against the same server: not saturated, every
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--stop-when-saturated: applies to open-loop rates only \(--rate\)/);
   assert.equal(s.requests.length, sentBefore);
+});
+
+test('--measure-window with shards: llmbench merge counts the same window on shard 0\'s clock', async () => {
+  const s = await server({ ttftMs: 5, itlMs: 2 });
+  const out = tempDir();
+  const startAt = String(Date.now() + 1500);
+  const plan = ['--input-tokens', '8', '--output-tokens', '3', '-n', '20', '--rate', '5', '--arrival', 'constant', '--measure-window', '1s,3s'];
+  const rs = await Promise.all([0, 1].map((i) => runCli(['run', '--target', s.url, ...plan, '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--name', 'sh'])));
+  for (const r of rs) assert.equal(r.code, 0, r.stderr);
+  const dirs = readdirSync(out).filter((d) => d.includes('_shard-')).sort().map((d) => join(out, d));
+  // Each shard counts its own half of requests 5..14.
+  assert.deepEqual(dirs.map((d) => loadRunStrict(d).result.scenarios[0]!.summary.requests_total), [5, 5]);
+  const merged = join(out, 'merged');
+  const m = await runCli(['merge', ...dirs, '--out', merged]);
+  assert.equal(m.code, 0, m.stderr);
+  const run = loadRunStrict(merged);
+  const sum = run.result.scenarios[0]!.summary;
+  assert.deepEqual([sum.requests_total, sum.duration_s, sum.request_throughput], [10, 2, 5]);
+  // The shards started at one instant: their phase starts agree on the merged clock (within clock resolution).
+  const phases = run.records.map((x) => x.phase_started_at!);
+  assert.ok(Math.max(...phases) - Math.min(...phases) < 5, JSON.stringify([Math.min(...phases), Math.max(...phases)]));
+});
+
+test('--stop-when-saturated with shards: merge says saturated from the first shard\'s detection, on shard 0\'s clock', async () => {
+  const s = await queueServer();
+  const out = tempDir();
+  const startAt = String(Date.now() + 1500);
+  const plan = ['--input-tokens', '8', '--output-tokens', '3', '-n', '600', '--rate', '60', '--arrival', 'constant', '--stop-when-saturated'];
+  const rs = await Promise.all([0, 1].map((i) => runCli(['run', '--target', s.url, ...plan, '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--name', 'sh'])));
+  for (const r of rs) assert.equal(r.code, 0, r.stderr);
+  const shards = readdirSync(out).filter((d) => d.includes('_shard-')).sort().map((d) => loadRunStrict(join(out, d)));
+  const m = await runCli(['merge', ...shards.map((x) => x.dir), '--out', join(out, 'merged')]);
+  assert.equal(m.code, 0, m.stderr);
+  const sc = loadRunStrict(join(out, 'merged')).result.scenarios[0]!;
+  const origin0 = shards[0]!.result.clock_origin_epoch_ms as number;
+  const ats = shards.filter((x) => x.result.scenarios[0]!.saturated === true).map((x) => (x.result.scenarios[0]!.saturated_at_ms as number) + (x.result.clock_origin_epoch_ms as number) - origin0);
+  assert.ok(ats.length >= 1, 'at least one shard saw its share saturate');
+  assert.equal(sc.saturated, true);
+  assert.equal(sc.saturated_at_ms, Math.min(...ats));
+  assert.deepEqual((sc.saturation as { shards: Array<{ index: number }> }).shards.map((x) => x.index), [0, 1]);
 });
