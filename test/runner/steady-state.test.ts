@@ -115,11 +115,13 @@ test('--stop-when-saturated at 60/s against a one-at-a-time server (~16/s): stop
   const at = sc.saturated_at_ms as number;
   assert.equal(typeof at, 'number');
   // Nothing is sent after the detector fired; what was sent is far short of the 600 planned (10 s at 60/s).
-  assert.ok(records.length < 600, String(records.length));
+  assert.ok(records.length < 300, `${records.length} sent: the detection should come within 5 s of the 10 s planned`);
   assert.ok(records.every((x) => x.sent_at! <= at), 'a request was sent after saturated_at_ms');
   const last = Math.max(...records.map((x) => x.scheduled_at));
   const next = records[0]!.scheduled_at + (1000 / 60) * records.length;
-  assert.ok(last <= at && next > at - 1000 / 60, `the schedule stopped at the detection: last ${last}, detection ${at}`);
+  // The first request not sent was due at most a little before the detection (the client may lag its schedule on
+  // a loaded machine: 500 ms of slack), so the schedule ran right up to it.
+  assert.ok(last <= at && next > at - 500, `the schedule stopped at the detection: last ${last}, next ${next}, detection ${at}`);
   // In flight at the detection: the queue the server had not served; the grace (3 s) then ends them.
   const sat = sc.saturation as { inflight: { ci95: [number, number]; slope_per_s: number }; ttft_ms: { ci95: [number, number] }; window_ms: number; min_samples: number; confidence: number };
   assert.ok(sat.inflight.ci95[0] > 0 && sat.ttft_ms.ci95[0] > 0);
