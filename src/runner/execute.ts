@@ -182,6 +182,22 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         const offsets = load.mode === 'rate' ? arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs) : new Array<number>(plan.requests ?? 1).fill(0);
         const cap = load.mode === 'rate' ? load.concurrency : null;
         const inflight = new Set<Promise<void>>();
+        // Index of the first arrival not sent yet. With a --concurrency cap the backlog of arrivals already due but
+        // held back by the cap is the client's own queue: the detector counts it with the requests in flight,
+        // since the cap pins those. (A shard, which owns only some arrivals, counts in-flight requests alone.)
+        let unsent = 0;
+        const held = () => {
+          if (cap === null || share) return 0;
+          const now = ctx.clock.now() - start;
+          let lo = unsent;
+          let hi = offsets.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (offsets[mid]! <= now) lo = mid + 1;
+            else hi = mid;
+          }
+          return lo - unsent;
+        };
         for (let i = 0; i < offsets.length && !stopped(); i++) {
           if (share && !ownsArrival(i, share)) continue;
           const at = start + offsets[i]!;
@@ -194,16 +210,19 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
           const p: Promise<void> = tracked(item, i, at).then((r) => {
             inflight.delete(p);
             if (!detector) return;
-            detector.addInflight(ctx.clock.now(), inflight.size);
-            if (r.first_token_at !== null && r.ttft_ms !== null) detector.addTtft(r.first_token_at, r.ttft_ms);
+            detector.addInflight(ctx.clock.now(), inflight.size + held());
+            // With a cap, a request's wait for a slot is part of its wait for the first token (as the backlog is
+            // part of the in-flight count): TTFT from the scheduled time. Without one, the usual TTFT.
+            if (r.first_token_at !== null && r.ttft_ms !== null) detector.addTtft(r.first_token_at, cap !== null && !share ? r.first_token_at - r.scheduled_at : r.ttft_ms);
             observe();
           }, (e: unknown) => {
             inflight.delete(p);
             throw e;
           });
           inflight.add(p);
+          unsent = i + 1;
           if (detector) {
-            detector.addInflight(ctx.clock.now(), inflight.size);
+            detector.addInflight(ctx.clock.now(), inflight.size + held());
             observe();
           }
         }

@@ -132,6 +132,24 @@ test('--stop-when-saturated at 60/s against a one-at-a-time server (~16/s): stop
   assert.deepEqual(validate(JSON.parse(readFileSync('docs/results.schema.json', 'utf8')), result), []);
 });
 
+test('--stop-when-saturated with a --concurrency 4 cap: the arrivals the cap holds back count as in flight, so it still fires', async () => {
+  const s = await queueServer();
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '3', '-n', '600', '--rate', '60', '--concurrency', '4', '--arrival', 'constant', '--stop-when-saturated', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const { result, records } = readOnlyRun(out);
+  const sc = result.scenarios[0]!;
+  assert.equal(sc.saturated, true);
+  assert.ok(records.length < 300, String(records.length));
+  // The cap held: never more than 4 requests in flight; the backlog shows as schedule lag.
+  assert.ok(sc.summary.max_concurrency! <= 4);
+  assert.ok(sc.metrics.schedule_lag_ms!.max! > 500, String(sc.metrics.schedule_lag_ms!.max));
+  // Both series grow steeply: the backlog at ~44/s (60 offered, ~16 served), TTFT from the schedule by ~0.7 s per s.
+  const sat = sc.saturation as { inflight: { slope_per_s: number }; ttft_ms: { slope_per_s: number } };
+  assert.ok(sat.inflight.slope_per_s > 10, String(sat.inflight.slope_per_s));
+  assert.ok(sat.ttft_ms.slope_per_s > 200, String(sat.ttft_ms.slope_per_s));
+});
+
 test('--stop-when-saturated at 4/s against the same server: not saturated, every request sent; closed loop refused', async () => {
   const s = await queueServer();
   const out = tempDir();
