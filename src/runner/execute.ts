@@ -67,7 +67,7 @@ export interface ScenarioRun {
   records: RequestRecord[];
   interrupted: boolean;
   /** --stop-when-saturated: whether the detector stopped the scenario, when, and its last fits; absent without the flag. */
-  saturation?: { saturated: boolean; saturated_at_ms: number | null; last: SaturationCheck | null };
+  saturation?: { saturated: boolean; saturated_at_ms: number | null; last: SaturationCheck | null; phaseStart: number | null };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -254,5 +254,5 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
   } finally {
     ctx.signal.removeEventListener('abort', onInterrupt);
   }
-  return { records, interrupted, ...(detector ? { saturation: { saturated: saturatedAt !== null, saturated_at_ms: saturatedAt, last: lastCheck ?? detector.check() } } : {}) };
+  return { records, interrupted, ...(detector ? { saturation: { saturated: saturatedAt !== null, saturated_at_ms: saturatedAt, last: lastCheck ?? detector.check(), phaseStart } } : {}) };
 }

@@ -360,7 +360,7 @@ function addSaturation(scen: ScenarioResult, s: NonNullable<ScenarioRun['saturat
   const fit = (f: SlopeFit | null | undefined) => (f ? { slope_per_s: f.slope, ci95: [f.lo, f.hi], n: f.n } : null);
   scen.saturation = { window_ms: SATURATION_DEFAULTS.windowMs, min_samples: SATURATION_DEFAULTS.minSamples, confidence: SATURATION_DEFAULTS.confidence, inflight: fit(s.last?.inflight), ttft_ms: fit(s.last?.ttft) };
   if (s.saturated) {
-    scen.warnings.push({ code: 'SATURATED', message: `stopped at ${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock: requests in flight and TTFT kept growing (95 % confidence intervals of both slopes above 0), so the server could not keep up with ${(scen.load as { description?: string }).description ?? 'this rate'}; its latencies measure a growing queue`, hint: 'compare lower rates, or read the rate at which saturation starts from a sweep' });
+    scen.warnings.push({ code: 'SATURATED', message: `stopped ${s.phaseStart !== null ? `${((s.saturated_at_ms! - s.phaseStart) / 1000).toFixed(1)} s into the timed phase (${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock)` : `at ${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock`}: requests in flight and TTFT kept growing (95 % confidence intervals of both slopes above 0), so the server could not keep up with ${(scen.load as { description?: string }).description ?? 'this rate'}; its latencies measure a growing queue`, hint: 'compare lower rates, or read the rate at which saturation starts from a sweep' });
   }
 }
 

@@ -126,7 +126,10 @@ test('--stop-when-saturated at 60/s against a one-at-a-time server (~16/s): stop
   const sat = sc.saturation as { inflight: { ci95: [number, number]; slope_per_s: number }; ttft_ms: { ci95: [number, number] }; window_ms: number; min_samples: number; confidence: number };
   assert.ok(sat.inflight.ci95[0] > 0 && sat.ttft_ms.ci95[0] > 0);
   assert.deepEqual([sat.window_ms, sat.min_samples, sat.confidence], [30000, 20, 0.95]);
-  assert.deepEqual(sc.warnings.filter((w) => w.code === 'SATURATED').length, 1);
+  const warn = sc.warnings.filter((w) => w.code === 'SATURATED');
+  assert.equal(warn.length, 1);
+  const into = ((at - records[0]!.scheduled_at) / 1000).toFixed(1);
+  assert.match(warn[0]!.message, new RegExp(`^stopped ${into.replace('.', '\\.')} s into the timed phase \\(${(at / 1000).toFixed(1).replace('.', '\\.')} s on the run clock\\): requests in flight and TTFT kept growing`));
   assert.equal(result.interrupted, false);
   const { validate } = await import('../support/json-schema.js');
   assert.deepEqual(validate(JSON.parse(readFileSync('docs/results.schema.json', 'utf8')), result), []);
