@@ -1,6 +1,8 @@
-// The measurement window through the real `llmbench run` against a scripted server: every summary states
+// Steady state through the real `llmbench run` against scripted servers: every summary states
 // window_ms; --measure-window counts only the requests sent inside it (exact counts on a constant-rate schedule),
-// keeps the others in requests.jsonl, and a rebuild from requests.jsonl re-summarises the same way.
+// keeps the others in requests.jsonl, and a rebuild or a merge re-summarises the same way. --stop-when-saturated
+// against a server that answers one request at a time: far above its capacity the scenario stops early
+// (saturated), well below it runs to the end; shards' verdicts merge.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { startScriptedServer, type ScriptedServer } from '../support/scripted-se
 import { runCli, tempDir } from '../support/cli.js';
 import { loadRunStrict, readOnlyRun } from '../support/run-folder.js';
 import { rebuildResult } from '../../src/runner/rebuild.js';
+import { runConfigProblems } from '../../src/runner/config.js';
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -208,4 +211,16 @@ test('--stop-when-saturated with shards: merge says saturated from the first sha
   assert.equal(sc.saturated, true);
   assert.equal(sc.saturated_at_ms, Math.min(...ats));
   assert.deepEqual((sc.saturation as { shards: Array<{ index: number }> }).shards.map((x) => x.index), [0, 1]);
+});
+
+test('RunConfig: measureWindow and stopWhenSaturated are checked for library callers as for the flags', () => {
+  const base = { target: 'http://127.0.0.1:1' };
+  const where = (load: Record<string, unknown>, workload: Record<string, unknown> = {}) => runConfigProblems({ ...base, load, workload }).map((p) => `${p.where}: ${p.message}`);
+  assert.deepEqual(where({ measureWindow: { startMs: 1000, endMs: 3000 }, rate: [2], stopWhenSaturated: true }), []);
+  assert.deepEqual(where({ measureWindow: { startMs: 5000, endMs: 1000 } }), ['--measure-window: the end (1000 ms) must come after the start (5000 ms)']);
+  assert.deepEqual(where({ measureWindow: { startMs: -1, endMs: 1000 } }), ['--measure-window: {"startMs":-1,"endMs":1000} is not a window']);
+  assert.deepEqual(where({ concurrency: [4], stopWhenSaturated: true }), ['--stop-when-saturated: applies to open-loop rates only (--rate)']);
+  assert.deepEqual(where({ stopWhenSaturated: true }), ['--stop-when-saturated: applies to open-loop rates only (--rate)']);
+  assert.deepEqual(where({ rate: [2], stopWhenSaturated: false }), []);
+  assert.deepEqual(where({ rate: [2], stopWhenSaturated: true }, { syntheticConversations: 2 }), ['--stop-when-saturated: cannot be combined with conversations yet']);
 });
