@@ -104,6 +104,8 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['seed', 'seed'],
     ['slo', 'slo'],
     ['thinkTime', 'thinkTime'],
+    ['measureWindow', 'measureWindow'],
+    ['stopWhenSaturated', 'stopWhenSaturated'],
   ]);
   const output = pick({} as NonNullable<RunConfig['output']>, args, [
     ['out', 'out'],

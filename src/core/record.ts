@@ -120,6 +120,8 @@ export interface RequestRecord {
   /** Conversation workloads: the session (conversation id) this request belongs to, and its 1-based turn. */
   session_id?: string;
   turn?: number;
+  /** --measure-window only: the run-clock start of this request's timed phase (its repeat's), which the window counts from. */
+  phase_started_at?: number;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface ScenarioSummary {
   goodput: number | null;
   good_requests: number | null;
   peak_output_token_throughput: number | null;
+  /** The measurement window on the run clock, ms: [first counted send, last counted end], or --measure-window's bounds. */
+  window_ms?: [number, number] | null;
   /** Quality (issue: GSM8K / perplexity). */
   accuracy?: number | null;
   accuracy_ci95?: [number, number] | null;

@@ -18,6 +18,25 @@ export interface SummarizeOptions {
   slo?: Slo | null;
   /** Configured closed-loop concurrency (MindIE's Concurrency); null for open-loop rates. */
   concurrency?: number | null;
+  /**
+   * --measure-window: only requests sent in [phase start + startMs, phase start + endMs) count, and duration_s is
+   * the window's length (its end clipped to the repeat's last completion). Records carry their phase start
+   * (`phase_started_at`), so a rebuild or a merge re-summarises the same way from requests.jsonl.
+   */
+  measureWindow?: MeasureWindow | null;
+}
+
+/** --measure-window START,END: durations from the timed phase's start, ms. */
+export interface MeasureWindow {
+  startMs: number;
+  endMs: number;
+}
+
+/** Whether a timed record counts under the window (sent, or scheduled when never sent, inside it). */
+export function inWindow(r: RequestRecord, w: MeasureWindow | null | undefined): boolean {
+  if (!w || typeof r.phase_started_at !== 'number') return true;
+  const t = r.sent_at ?? r.scheduled_at;
+  return t >= r.phase_started_at + w.startMs && t < r.phase_started_at + w.endMs;
 }
 
 export interface ScenarioStats {
@@ -77,37 +96,49 @@ export function peakTokensPerSecond(records: readonly RequestRecord[]): number |
 }
 
 /**
- * Measured time of a scenario, seconds: per repeat, earliest send (or schedule) to latest completion, summed over
- * repeats, so the next repeat's warmup and the pause between repeats are not counted as serving time. null when
- * nothing was timed.
+ * Per repeat, the span measured: earliest send (or schedule) to latest completion of the counted records. With a
+ * measure window: the window itself, its end clipped to the repeat's last completion (of any timed record, so a
+ * count-bounded phase that ended early is not stretched to the window's end); empty when that leaves nothing.
  */
-function measuredSeconds(records: readonly RequestRecord[]): number | null {
-  const spans = new Map<number, { start: number; end: number | null }>();
-  for (const r of records) {
-    const start = r.sent_at ?? r.scheduled_at;
-    const s = spans.get(r.repeat);
-    if (!s) spans.set(r.repeat, { start, end: r.completed_at });
+function measuredSpans(timed: readonly RequestRecord[], counted: readonly RequestRecord[], w: MeasureWindow | null): Array<{ start: number; end: number; ms: number }> {
+  const spans = new Map<number, { start: number; end: number | null; ms?: number }>();
+  const widen = (repeat: number, start: number, end: number | null) => {
+    const s = spans.get(repeat);
+    if (!s) spans.set(repeat, { start, end });
     else {
       if (start < s.start) s.start = start;
-      if (r.completed_at !== null && (s.end === null || r.completed_at > s.end)) s.end = r.completed_at;
+      if (end !== null && (s.end === null || end > s.end)) s.end = end;
     }
-  }
-  let ms = 0;
-  let timed = false;
-  for (const s of spans.values()) {
-    if (s.end === null) continue;
-    ms += s.end - s.start;
-    timed = true;
-  }
-  return timed && ms > 0 ? ms / 1000 : null;
+  };
+  if (w) {
+    const last = new Map<number, number>();
+    const phase = new Map<number, number>();
+    for (const r of timed) {
+      if (typeof r.phase_started_at === 'number') phase.set(r.repeat, r.phase_started_at);
+      if (r.completed_at !== null && r.completed_at > (last.get(r.repeat) ?? -Infinity)) last.set(r.repeat, r.completed_at);
+    }
+    for (const [repeat, p] of phase) {
+      // Lengths from the phase start, so an unclipped window lasts exactly END − START (no rounding of p + x).
+      const endRel = Math.min(w.endMs, (last.get(repeat) ?? -Infinity) - p);
+      if (endRel > w.startMs) spans.set(repeat, { start: p + w.startMs, end: p + endRel, ms: endRel - w.startMs });
+    }
+  } else for (const r of counted) widen(r.repeat, r.sent_at ?? r.scheduled_at, r.completed_at);
+  return [...spans.values()].filter((s) => s.end !== null).map((s) => ({ start: s.start, end: s.end!, ms: s.ms ?? s.end! - s.start }));
 }
 
 export function summarizeScenario(all: readonly RequestRecord[], opts: SummarizeOptions = {}): ScenarioStats {
-  const records = all.filter((r) => !r.warmup);
+  const timed = all.filter((r) => !r.warmup);
+  const w = opts.measureWindow ?? null;
+  const records = w ? timed.filter((r) => inWindow(r, w)) : timed;
   const ok = records.filter((r) => r.status === 'ok');
   const pct = opts.percentiles ?? [];
 
-  const dur = measuredSeconds(records);
+  // Measured time, seconds: the spans summed over repeats, so the next repeat's warmup and the pause between
+  // repeats are not counted as serving time; null when nothing was timed.
+  const spans = measuredSpans(timed, records, w);
+  const spanMs = spans.reduce((x, sp) => x + sp.ms, 0);
+  const dur = spans.length && spanMs > 0 ? spanMs / 1000 : null;
+  const windowMs: [number, number] | null = spans.length ? [Math.min(...spans.map((x) => x.start)), Math.max(...spans.map((x) => x.end))] : null;
 
   const sumOut = ok.reduce((s, r) => s + (r.output_tokens ?? 0), 0);
   const inputsKnown = ok.every((r) => r.input_tokens !== null);
@@ -138,6 +169,7 @@ export function summarizeScenario(all: readonly RequestRecord[], opts: Summarize
     goodput: good !== null ? perSec(good) : null,
     good_requests: good,
     peak_output_token_throughput: peakTokensPerSecond(ok),
+    window_ms: windowMs,
   };
 
   const d = (f: (r: RequestRecord) => number | null | undefined) => distribution(ok.map(f), pct);

@@ -8,7 +8,7 @@
  * the command line. Relative paths resolve against the caller's working directory (RunIO.cwd).
  */
 import { type Problem } from '../core/errors.js';
-import { type Slo } from '../metrics/summarize.js';
+import { type MeasureWindow, type Slo } from '../metrics/summarize.js';
 import { type Arrival } from '../schedules/schedule.js';
 import { type Share } from '../schedules/partition.js';
 import { type ApiStyle } from '../targets/target.js';
@@ -147,6 +147,10 @@ export interface LoadConfig {
   slo?: Slo | null;
   /** Conversations: pause between a session's turns, fixed or exponential with that mean. */
   thinkTime?: ThinkTime | null;
+  /** Count only requests sent in [START, END) after each timed phase starts (--measure-window), ms. */
+  measureWindow?: MeasureWindow | null;
+  /** Open loop only: stop a scenario once in-flight requests and TTFT keep growing (--stop-when-saturated). */
+  stopWhenSaturated?: boolean;
 }
 
 export interface OutputConfig {
@@ -274,6 +278,7 @@ export function runConfigProblems(c: RunConfig, now: number = Date.now()): Probl
   if (l.warmup !== undefined && !isInt(l.warmup, 0)) p.push({ where: '--warmup', message: `${l.warmup} is not a whole number ≥ 0` });
   if (l.repeat !== undefined && !isInt(l.repeat, 1)) p.push({ where: '--repeat', message: `${l.repeat} is not a whole number ≥ 1` });
   if (w.sharedPrefix !== undefined && !isInt(w.sharedPrefix, 0)) p.push({ where: '--shared-prefix', message: `${w.sharedPrefix} is not a whole number ≥ 0` });
+  p.push(...steadyStateProblems(c));
   p.push(...conversationProblems(c));
   p.push(...qualityConfigProblems(q));
   const s = c.server ?? {};
@@ -303,6 +308,25 @@ function shardProblems(c: RunConfig, now: number): Problem[] {
     } catch (e) {
       p.push({ where: '--start-at', message: (e as Error).message, hint: 'e.g. 2026-12-03T10:00:00Z or 1796292000000' });
     }
+  }
+  return p;
+}
+
+/** --measure-window: two durations, the end after the start; per-request scenarios only. */
+function steadyStateProblems(c: RunConfig): Problem[] {
+  const p: Problem[] = [];
+  const l = c.load ?? {};
+  const w = l.measureWindow ?? null;
+  if (w !== null) {
+    const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+    if (!w || !ok(w.startMs) || !ok(w.endMs)) p.push({ where: '--measure-window', message: `${JSON.stringify(w)} is not a window`, hint: 'e.g. --measure-window 10s,70s (from each scenario\'s timed-phase start)' });
+    else if (w.endMs <= w.startMs) p.push({ where: '--measure-window', message: `the end (${w.endMs} ms) must come after the start (${w.startMs} ms)`, hint: 'e.g. --measure-window 10s,70s' });
+    // Sessions are scheduled by their own runner (./sessions.ts), which does not stamp the phase start.
+    if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--measure-window', message: 'cannot be combined with conversations yet', hint: 'measure conversations whole (each summary\'s window_ms shows the span counted)' });
+  }
+  if (l.stopWhenSaturated) {
+    if (!(l.rate ?? []).length) p.push({ where: '--stop-when-saturated', message: 'applies to open-loop rates only (--rate)', hint: 'a closed loop cannot over-saturate: its clients wait for answers; use e.g. --rate 2,4,8 --stop-when-saturated' });
+    if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--stop-when-saturated', message: 'cannot be combined with conversations yet', hint: 'run conversations without it' });
   }
   return p;
 }

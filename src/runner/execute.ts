@@ -11,6 +11,8 @@
 import { type RunClock } from '../core/clock.js';
 import { type RequestRecord } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
+import { type MeasureWindow } from '../metrics/summarize.js';
+import { type SaturationCheck, SaturationDetector, SATURATION_DEFAULTS } from '../metrics/saturation.js';
 import { arrivalOffsets, closedLoopClients, type LoadSpec } from '../schedules/schedule.js';
 import { isWhole, ownedIndexes, ownsArrival, type Share, streamRequest, streamsOf } from '../schedules/partition.js';
 import { type Target } from '../targets/target.js';
@@ -29,6 +31,10 @@ export interface ExecSettings {
   seed: number;
   extraBody: Record<string, unknown>;
   keepText: boolean;
+  /** --measure-window: timed records carry `phase_started_at` so the summary can count the window. */
+  measureWindow?: MeasureWindow | null;
+  /** --stop-when-saturated (open-loop rates): stop the scenario once ../metrics/saturation.ts says so. */
+  stopWhenSaturated?: boolean;
 }
 
 export interface ScenarioPlan extends ExecSettings {
@@ -60,6 +66,8 @@ export interface ExecContext {
 export interface ScenarioRun {
   records: RequestRecord[];
   interrupted: boolean;
+  /** --stop-when-saturated: whether the detector stopped the scenario, when, and its last fits; absent without the flag. */
+  saturation?: { saturated: boolean; saturated_at_ms: number | null; last: SaturationCheck | null; phaseStart: number | null };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -76,7 +84,28 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
     }, ctx.graceMs).unref();
   };
   ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  // --stop-when-saturated: scheduling stops as on an interrupt (in-flight requests get the same grace, then are
+  // aborted), but the run goes on to its next scenario.
+  const detector = plan.stopWhenSaturated ? new SaturationDetector(SATURATION_DEFAULTS) : null;
+  let saturatedAt: number | null = null;
+  let lastCheck: SaturationCheck | null = null;
+  let lastCheckAt = -Infinity;
+  const stopped = () => interrupted || saturatedAt !== null;
+  const observe = () => {
+    const now = ctx.clock.now();
+    // At most one fit per 50 ms: a fit is linear in the window's samples, and samples come at every send/finish.
+    if (!detector || saturatedAt !== null || now - lastCheckAt < 50) return;
+    lastCheckAt = now;
+    lastCheck = detector.check();
+    if (!lastCheck.saturated) return;
+    saturatedAt = now;
+    setTimeout(() => {
+      for (const c of inflightControllers) c.abort('aborted');
+    }, ctx.graceMs).unref();
+  };
 
+  // The current repeat's timed-phase start, which --measure-window counts from.
+  let phaseStart: number | null = null;
   const sendOne = async (item: PromptItem, repeat: number, index: number, warmup: boolean, scheduledAt: number): Promise<RequestRecord> => {
     const { record: r, text } = await sendRequest(
       {
@@ -98,13 +127,14 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
     );
     if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, text);
     if (!plan.keepText) delete r.output_text;
+    if (plan.measureWindow && !warmup && phaseStart !== null) r.phase_started_at = phaseStart;
     records.push(r);
     ctx.onRecord(r);
     return r;
   };
 
   try {
-    for (let repeat = 0; repeat < plan.repeats && !interrupted; repeat++) {
+    for (let repeat = 0; repeat < plan.repeats && !stopped(); repeat++) {
       // Warmup: sequential, not counted, but kept in requests.jsonl (warmup: true) for transparency.
       for (let w = 0; w < plan.warmup && !interrupted; w++) {
         const item = await plan.workload.item(repeat, -plan.warmup + w);
@@ -129,6 +159,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       const getItem = (i: number) => pre.get(i) ?? plan.workload.item(repeat, i);
 
       const start = ctx.startAt ? await ctx.startAt(repeat) : ctx.clock.now();
+      phaseStart = start;
       if (interrupted) break;
       const deadline = plan.durationMs !== null ? start + plan.durationMs : Infinity;
       const total = plan.requests ?? Infinity;
@@ -142,6 +173,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         done++;
         if (r.status !== 'ok') failed++;
         progress();
+        return r;
       };
 
       if (load.mode === 'rate' || (load.mode === 'batch' && share)) {
@@ -150,16 +182,49 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         const offsets = load.mode === 'rate' ? arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs) : new Array<number>(plan.requests ?? 1).fill(0);
         const cap = load.mode === 'rate' ? load.concurrency : null;
         const inflight = new Set<Promise<void>>();
-        for (let i = 0; i < offsets.length && !interrupted; i++) {
+        // Index of the first arrival not sent yet. With a --concurrency cap the backlog of arrivals already due but
+        // held back by the cap is the client's own queue: the detector counts it with the requests in flight,
+        // since the cap pins those. (A shard, which owns only some arrivals, counts in-flight requests alone.)
+        let unsent = 0;
+        const held = () => {
+          if (cap === null || share) return 0;
+          const now = ctx.clock.now() - start;
+          let lo = unsent;
+          let hi = offsets.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (offsets[mid]! <= now) lo = mid + 1;
+            else hi = mid;
+          }
+          return lo - unsent;
+        };
+        for (let i = 0; i < offsets.length && !stopped(); i++) {
           if (share && !ownsArrival(i, share)) continue;
           const at = start + offsets[i]!;
           const item = await getItem(i);
           // Timers may fire a fraction of a millisecond early: wait until the clock has really reached `at`.
           for (let wait = at - ctx.clock.now(); wait > 0; wait = at - ctx.clock.now()) await sleep(wait);
-          if (interrupted) break;
+          if (stopped()) break;
           while (cap !== null && inflight.size >= cap) await Promise.race(inflight);
-          const p: Promise<void> = tracked(item, i, at).finally(() => inflight.delete(p));
+          if (stopped()) break;
+          const p: Promise<void> = tracked(item, i, at).then((r) => {
+            inflight.delete(p);
+            if (!detector) return;
+            detector.addInflight(ctx.clock.now(), inflight.size + held());
+            // With a cap, a request's wait for a slot is part of its wait for the first token (as the backlog is
+            // part of the in-flight count): TTFT from the scheduled time. Without one, the usual TTFT.
+            if (r.first_token_at !== null && r.ttft_ms !== null) detector.addTtft(r.first_token_at, cap !== null && !share ? r.first_token_at - r.scheduled_at : r.ttft_ms);
+            observe();
+          }, (e: unknown) => {
+            inflight.delete(p);
+            throw e;
+          });
           inflight.add(p);
+          unsent = i + 1;
+          if (detector) {
+            detector.addInflight(ctx.clock.now(), inflight.size + held());
+            observe();
+          }
         }
         await Promise.all(inflight);
       } else if (share) {
@@ -189,5 +254,5 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
   } finally {
     ctx.signal.removeEventListener('abort', onInterrupt);
   }
-  return { records, interrupted };
+  return { records, interrupted, ...(detector ? { saturation: { saturated: saturatedAt !== null, saturated_at_ms: saturatedAt, last: lastCheck ?? detector.check(), phaseStart } } : {}) };
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { type Problem, UsageError } from '../core/errors.js';
 import { type RequestRecord } from '../core/record.js';
 import { type RunResult, type ScenarioResult, type Warning } from '../core/result.js';
-import { summarizeScenario, type Slo } from '../metrics/summarize.js';
+import { type MeasureWindow, summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { restoreQuality } from '../quality/run-quality.js';
 import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { SHARD_KEYS } from './config.js';
@@ -98,7 +98,7 @@ function checkShards(runs: ShardRun[]): ShardOf[] {
 /** A record moved `shift` ms on the clock (every `*_at` field and chunk time). */
 function shifted(r: RequestRecord, shift: number): RequestRecord {
   const m = (t: number | null) => (t === null ? null : t + shift);
-  return { ...r, scheduled_at: r.scheduled_at + shift, sent_at: m(r.sent_at), first_token_at: m(r.first_token_at), first_output_at: m(r.first_output_at), ended_at: m(r.ended_at), completed_at: m(r.completed_at), chunk_times: r.chunk_times.map((t) => t + shift) };
+  return { ...r, scheduled_at: r.scheduled_at + shift, sent_at: m(r.sent_at), first_token_at: m(r.first_token_at), first_output_at: m(r.first_output_at), ended_at: m(r.ended_at), completed_at: m(r.completed_at), chunk_times: r.chunk_times.map((t) => t + shift), ...(typeof r.phase_started_at === 'number' ? { phase_started_at: r.phase_started_at + shift } : {}) };
 }
 
 export interface MergedRun {
@@ -130,7 +130,7 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
   records.sort((a, b) => (order.get(a.scenario_id) ?? 0) - (order.get(b.scenario_id) ?? 0) || a.repeat - b.repeat || a.index - b.index || a.scheduled_at - b.scheduled_at);
 
   const config = sharedConfig(ref.run.result.config);
-  const cfg = config as { percentiles?: number[]; slo?: Slo; load?: { slo?: Slo | null }; output?: { percentiles?: number[] } };
+  const cfg = config as { percentiles?: number[]; slo?: Slo; load?: { slo?: Slo | null; measureWindow?: MeasureWindow | null }; output?: { percentiles?: number[] } };
   const percentiles = cfg.output?.percentiles ?? [];
   const slo = cfg.load?.slo ?? null;
   const repeats = Math.max(1, ...records.map((r) => r.repeat + 1));
@@ -142,7 +142,7 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
     const rs = records.filter((r) => r.scenario_id === p.id);
     const measured = rs.filter((r) => !r.warmup);
     const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? measured.filter((r) => r.repeat === 0).length : null;
-    const stats = summarizeScenario(rs, { percentiles, slo, concurrency });
+    const stats = summarizeScenario(rs, { percentiles, slo, concurrency, measureWindow: cfg.load?.measureWindow ?? null });
     const first = done[0]!.scen!;
     const statuses = done.map((x) => x.scen!.status);
     const warnings: Warning[] = done.flatMap((x) => x.scen!.warnings.map((w) => ({ ...w, message: `shard ${x.s.index}: ${w.message}` })));
@@ -161,7 +161,16 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
       client: { limited: done.some((x) => (x.scen!.client as { limited?: boolean } | undefined)?.limited === true), shards: done.map((x) => ({ index: x.s.index, host: hostOf(x.s.run.result), ...(x.scen!.client ?? {}) })) },
       warnings,
     };
-    if (repeats > 1) addRepeats(scen, rs, { repeats, percentiles, slo }, concurrency);
+    // --stop-when-saturated: each shard judged its own share; the merged scenario is saturated when any shard was,
+    // from the first detection (on shard 0's clock).
+    const verdicts = done.filter((x) => typeof x.scen!.saturated === 'boolean');
+    if (verdicts.length) {
+      const ats = verdicts.filter((x) => x.scen!.saturated === true).map((x) => (x.scen!.saturated_at_ms as number) + x.s.origin - ref.origin);
+      scen.saturated = ats.length > 0;
+      scen.saturated_at_ms = ats.length ? Math.min(...ats) : null;
+      scen.saturation = { ...(first.saturation as object), shards: verdicts.map((x) => ({ index: x.s.index, saturated: x.scen!.saturated, ...(x.scen!.saturation as object) })) };
+    }
+    if (repeats > 1) addRepeats(scen, rs, { repeats, percentiles, slo, measureWindow: cfg.load?.measureWindow ?? null }, concurrency);
     restoreQuality(scen, rs, first);
     scenarios.push(scen);
   }

@@ -227,7 +227,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
             }
           : undefined,
       monitors: monitors ?? undefined,
-      cacheFlush: t.resetCache ? { how: `endpoint (${FLUSH_HOW[t.info.kind] ?? 'the server\'s cache reset'})` } : { why: `llmbench knows no prefix-cache flush endpoint for ${t.info.kind}; restart the server between scenarios for a cold cache` },
+      cacheFlush: t.resetCache ? { how: `endpoint (${t.cacheResetHow ?? FLUSH_HOW[t.info.kind] ?? 'the server\'s cache reset'})` } : { why: `llmbench knows no prefix-cache flush endpoint for ${t.info.kind}; restart the server between scenarios for a cold cache` },
     };
   };
 
@@ -308,6 +308,8 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
     loads,
     requests: l.requests ?? null,
     durationMs: l.durationMs ?? null,
+    measureWindow: l.measureWindow ?? null,
+    stopWhenSaturated: l.stopWhenSaturated ?? false,
     warmup: l.warmup ?? RUN_DEFAULTS.warmup,
     repeats: l.repeat ?? RUN_DEFAULTS.repeat,
     timeoutMs,

@@ -5,7 +5,7 @@
  */
 import { type RequestRecord } from '../core/record.js';
 import { type RunResult, type ScenarioResult } from '../core/result.js';
-import { summarizeScenario, type Slo } from '../metrics/summarize.js';
+import { type MeasureWindow, summarizeScenario, type Slo } from '../metrics/summarize.js';
 import { closedLoopClients, describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { restoreQuality } from '../quality/run-quality.js';
 
@@ -15,7 +15,7 @@ import { restoreQuality } from '../quality/run-quality.js';
  */
 export function rebuildResult(base: RunResult, records: readonly RequestRecord[]): RunResult {
   const plan = (base.plan as Array<{ id: string; dims: ScenarioResult['dims']; load: LoadSpec }> | undefined) ?? [];
-  const cfg = base.config as { percentiles?: number[]; slo?: Slo };
+  const cfg = base.config as { percentiles?: number[]; slo?: Slo; load?: { measureWindow?: MeasureWindow | null } };
   const done = new Map(base.scenarios.map((s) => [s.id, s]));
   const scenarios: ScenarioResult[] = [];
   for (const p of plan) {
@@ -23,7 +23,7 @@ export function rebuildResult(base: RunResult, records: readonly RequestRecord[]
     if (!rs.length) continue;
     const prev = done.get(p.id);
     const concurrency = closedLoopClients(p.load, rs.filter((r) => !r.warmup && r.repeat === 0).length);
-    const stats = summarizeScenario(rs, { percentiles: cfg.percentiles ?? [], slo: cfg.slo ?? null, concurrency });
+    const stats = summarizeScenario(rs, { percentiles: cfg.percentiles ?? [], slo: cfg.slo ?? null, concurrency, measureWindow: cfg.load?.measureWindow ?? null });
     const measured = rs.filter((r) => !r.warmup);
     const scenario: ScenarioResult = {
       ...(prev ?? {}),

@@ -16,7 +16,8 @@ import { spread } from '../metrics/stats.js';
 import { closedLoopClients, describeLoad, loadConcurrency, type LoadSpec } from '../schedules/schedule.js';
 import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
-import { executeScenario, type ExecContext, type ExecSettings } from './execute.js';
+import { executeScenario, type ExecContext, type ExecSettings, type ScenarioRun } from './execute.js';
+import { SATURATION_DEFAULTS, type SlopeFit } from '../metrics/saturation.js';
 import { executeSessions, type ThinkTime } from './sessions.js';
 import { finishCacheState, recordCacheState } from './cache-state.js';
 import { byTurn } from '../metrics/by-turn.js';
@@ -270,13 +271,15 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const outTokens = measured.reduce((s, r) => s + (r.status === 'ok' ? r.output_tokens ?? 0 : 0), 0);
           const selfReport = self.stop(outTokens);
           const monitorReport = monitor ? await monitor.stop(outTokens) : null;
-          const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
+          const stats = summarizeScenario(runRes.records, { percentiles: plan.percentiles, slo: plan.slo, concurrency, measureWindow: plan.measureWindow ?? null });
           const warnings: Warning[] = [...selfReport.warnings];
           if (shard && concurrency === 0) warnings.push({ code: 'SHARD_IDLE', message: `this shard has no share of ${describeLoad(spec.load)}: ${whole} stream${whole === 1 ? '' : 's'} divided among ${shard.count} shards`, hint: 'closed loops divide their streams: use at least as many as there are shards' });
           if (stats.token_check.short > 0) {
             warnings.push({ code: 'OUTPUT_SHORT', message: `${stats.token_check.short} of ${stats.summary.requests_ok} requests came up short of the requested output length (every one is listed in token_check.short_requests)`, hint: stats.token_check.length_forced === false ? 'this server could not be asked to ignore EOS; compare output_tokens, not the requested length' : 'the server stopped early despite ignore_eos/min_tokens; check its stop settings' });
           }
-          const allFailed = measured.length > 0 && stats.summary.requests_ok === 0;
+          // Counted requests (a --measure-window may leave out some, or all, of the measured ones).
+          const allFailed = stats.summary.requests_total > 0 && stats.summary.requests_ok === 0;
+          if (plan.measureWindow && measured.length > 0 && stats.summary.requests_total === 0) warnings.push({ code: 'MEASURE_WINDOW_EMPTY', message: `no request of ${measured.length} was sent inside --measure-window ${plan.measureWindow.startMs / 1000}s,${plan.measureWindow.endMs / 1000}s: nothing was counted`, hint: 'the window counts from the timed phase\'s start: make the scenario longer (--duration, --requests) or the window earlier' });
           const scen: ScenarioResult = {
             id: spec.id,
             dims: spec.dims,
@@ -290,6 +293,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
             warnings,
           };
           if (monitorReport) Object.assign(scen, monitorReport);
+          if (runRes.saturation) addSaturation(scen, runRes.saturation);
           if (sessionsOf) scen.by_turn = byTurn(runRes.records, plan.percentiles);
           scen.cache_state = finishCacheState(cacheState, scen);
           if (plan.repeats > 1) addRepeats(scen, runRes.records, plan, concurrency);
@@ -345,8 +349,19 @@ async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): 
 }
 
 function pickExec(p: ExecSettings): ExecSettings {
-  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText } = p;
-  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText };
+  const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated } = p;
+  return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated };
+}
+
+/** --stop-when-saturated: the verdict on the scenario (docs/metrics.md "Saturation"), and a warning when it fired. */
+function addSaturation(scen: ScenarioResult, s: NonNullable<ScenarioRun['saturation']>): void {
+  scen.saturated = s.saturated;
+  scen.saturated_at_ms = s.saturated_at_ms;
+  const fit = (f: SlopeFit | null | undefined) => (f ? { slope_per_s: f.slope, ci95: [f.lo, f.hi], n: f.n } : null);
+  scen.saturation = { window_ms: SATURATION_DEFAULTS.windowMs, min_samples: SATURATION_DEFAULTS.minSamples, confidence: SATURATION_DEFAULTS.confidence, inflight: fit(s.last?.inflight), ttft_ms: fit(s.last?.ttft) };
+  if (s.saturated) {
+    scen.warnings.push({ code: 'SATURATED', message: `stopped ${s.phaseStart !== null ? `${((s.saturated_at_ms! - s.phaseStart) / 1000).toFixed(1)} s into the timed phase (${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock)` : `at ${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock`}: requests in flight and TTFT kept growing (95 % confidence intervals of both slopes above 0), so the server could not keep up with ${(scen.load as { description?: string }).description ?? 'this rate'}; its latencies measure a growing queue`, hint: 'compare lower rates, or read the rate at which saturation starts from a sweep' });
+  }
 }
 
 function mostCommonError(records: RequestRecord[]): string {
@@ -358,12 +373,12 @@ function mostCommonError(records: RequestRecord[]): string {
   return best || 'unknown error';
 }
 
-export function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: Pick<RunPlan, 'repeats' | 'percentiles' | 'slo'>, concurrency: number | null): void {
+export function addRepeats(scen: ScenarioResult, records: RequestRecord[], plan: Pick<RunPlan, 'repeats' | 'percentiles' | 'slo' | 'measureWindow'>, concurrency: number | null): void {
   scen.repeats = [];
   for (let k = 0; k < plan.repeats; k++) {
     const rs = records.filter((r) => r.repeat === k);
     if (!rs.length) continue;
-    const s = summarizeScenario(rs, { percentiles: plan.percentiles, slo: plan.slo, concurrency });
+    const s = summarizeScenario(rs, { percentiles: plan.percentiles, slo: plan.slo, concurrency, measureWindow: plan.measureWindow ?? null });
     scen.repeats.push({ repeat: k, summary: s.summary, metrics: s.metrics });
   }
   const keys = ['request_throughput', 'output_token_throughput', 'total_token_throughput', 'output_tokens_per_client', 'goodput'] as const;

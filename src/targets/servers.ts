@@ -11,6 +11,7 @@ import { detectServer, type Detection } from './detect.js';
 import { type ServerKind, SERVER_KINDS } from './kinds.js';
 import { type ServerSpec } from './spec.js';
 import { SPECS } from './specs/index.js';
+import { answersOk } from './specs/reset.js';
 import { sendStream, type StreamTarget } from './stream.js';
 import { type ApiStyle, type GenerationRequest, type StreamSink, type Target, type TargetInfo } from './target.js';
 import { ServerTokenizer } from './tokenizer.js';
@@ -43,12 +44,15 @@ export interface ServerTarget extends Target {
   resetCache?(): Promise<boolean>;
   /** Where this server's Prometheus metrics are by default (null: none known). */
   readonly defaultMetricsUrl: string | null;
+  /** How resetCache flushes when the server offered it at probe time ('POST /reset_prefix_cache'); else absent. */
+  readonly cacheResetHow?: string;
 }
 
 class SpecTarget implements ServerTarget {
   readonly info: TargetInfo;
   readonly defaultMetricsUrl: string | null;
-  readonly resetCache?: () => Promise<boolean>;
+  resetCache?: () => Promise<boolean>;
+  cacheResetHow?: string;
   private serverTokenizer: Tokenizer | null = null;
   private readonly stream: StreamTarget;
 
@@ -61,7 +65,11 @@ class SpecTarget implements ServerTarget {
   }
 
   async init(): Promise<void> {
-    await this.spec.probe({ http: this.http, info: this.info, api: this.info.api!, model: this.opts.model, timeoutMs: this.opts.timeoutMs, spec: this.spec });
+    await this.spec.probe({ http: this.http, info: this.info, api: this.info.api!, model: this.opts.model, timeoutMs: this.opts.timeoutMs, spec: this.spec, offerCacheReset: (path) => {
+      if (this.resetCache) return;
+      this.resetCache = () => answersOk(this.http, 'POST', path);
+      this.cacheResetHow = `POST ${path}`;
+    } });
     this.serverTokenizer = await ServerTokenizer.probe(this.http, this.info.model, this.spec.tokenizers);
     this.info.tokenizer = this.serverTokenizer?.description ?? null;
   }

@@ -72,6 +72,11 @@ export interface ProbeContext {
   model?: string;
   timeoutMs: number;
   spec: ServerSpec;
+  /**
+   * A server that says in its model card that it can flush its prefix cache (llmbench serve: owned_by "llmbench",
+   * POST /reset_prefix_cache) offers it here, where its spec has no resetCache of its own.
+   */
+  offerCacheReset?(path: string): void;
 }
 
 export interface ServerSpec {

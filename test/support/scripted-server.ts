@@ -43,8 +43,18 @@ export interface ScriptedServer {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startScriptedServer(defaults: Script = {}, opts: { models?: string[]; tokenize?: boolean; host?: string } = {}): Promise<ScriptedServer> {
+export async function startScriptedServer(defaults: Script = {}, opts: { models?: string[]; tokenize?: boolean; host?: string; slots?: number } = {}): Promise<ScriptedServer> {
   const requests: ScriptedServer['requests'] = [];
+  // `slots`: at most this many generations at once, the rest waiting FIFO before their first token (a server at
+  // capacity: TTFT grows with the queue). Absent: no limit.
+  let busy = 0;
+  const queue: Array<() => void> = [];
+  const acquire = () => (opts.slots === undefined || busy < opts.slots ? (busy++, Promise.resolve()) : new Promise<void>((r) => queue.push(r)));
+  const releaseSlot = () => {
+    const next = queue.shift();
+    if (next) next();
+    else busy--;
+  };
   const writes = new Map<string, number[]>();
   const models = opts.models ?? ['scripted-model'];
 
@@ -111,6 +121,12 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write(': keep-alive\n\n');
     if (chat) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`);
+    if (opts.slots !== undefined) {
+      await acquire();
+      // A client that gave up while queued already closed the response: hand the slot on at once.
+      if (res.destroyed) return releaseSlot();
+      res.once('close', releaseSlot);
+    }
     await sleep(s.ttftMs ?? 0);
     for (let r = 0; r < (s.reasoningTokens ?? 0); r++) {
       res.write(`data: ${JSON.stringify({ id, choices: [{ index: 0, delta: { reasoning_content: 'hmm ' }, finish_reason: null }] })}\n\n`);

@@ -3,6 +3,7 @@ import { intAtLeast, type OptionDef, OptionValueError, parseDurationMs, parseJso
 import { parseLength } from '../../workloads/synthetic.js';
 import { parseStartAt, RUN_DEFAULTS } from '../../runner/config.js';
 import { parseShare } from '../../schedules/partition.js';
+import { durationMs } from '../../core/duration.js';
 
 const T = 'Target';
 const W = 'Workload';
@@ -63,6 +64,8 @@ export const LOAD_OPTIONS: OptionDef[] = [
   { name: 'repeat', kind: 'int', default: RUN_DEFAULTS.repeat, placeholder: 'K', group: L, parse: positiveInt, description: 'repeat each scenario K times and report the spread across repeats' },
   { name: 'seed', kind: 'int', default: RUN_DEFAULTS.seed, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
   { name: 'slo', kind: 'string', placeholder: 'ttft:200ms,tpot:50ms,e2e:5s', group: L, description: 'service-level objectives: requests meeting all of them count toward goodput', parse: parseSlo },
+  { name: 'measure-window', kind: 'string', placeholder: 'START,END', group: L, parse: parseMeasureWindow, description: 'count only requests sent from START to END after each scenario\'s timed phase starts (e.g. 10s,70s: no ramp-up, no drain); the others stay in requests.jsonl; duration_s and throughputs are over the window', defaultText: 'every request' },
+  { name: 'stop-when-saturated', kind: 'boolean', group: L, description: 'with --rate: stop a scenario early once the requests in flight and TTFT both keep growing (the server cannot keep up); records saturated and saturated_at_ms (docs/metrics.md)' },
   { name: 'think-time', kind: 'string', placeholder: 'DURATION|exp:DURATION', group: L, parse: parseThinkTime, description: 'conversations: pause between a session\'s turns, fixed or exponential with that mean (exp:2s); with conversations --concurrency counts sessions at once and --rate new sessions per second', defaultText: 'none' },
 ];
 
@@ -96,6 +99,17 @@ export const SHARD_OPTIONS: OptionDef[] = [
   } },
   { name: 'lead-time', kind: 'duration', default: RUN_DEFAULTS.leadTimeMs, defaultText: '60s', placeholder: 'DURATION', group: 'Shards', description: 'a --start-at further in the past than this is a usage error (a shard that starts that late would not be sending the same load)' },
 ];
+
+/** `10s,70s` → { startMs, endMs }: durations from the timed phase's start, the end after the start. */
+export function parseMeasureWindow(raw: string): { startMs: number; endMs: number } {
+  const parts = raw.split(',').map((x) => x.trim());
+  const hint = 'write START,END as durations from the scenario\'s timed-phase start, e.g. 10s,70s';
+  if (parts.length !== 2) throw new OptionValueError(`'${raw}' is not START,END`, hint);
+  const [a, b] = parts.map((x) => durationMs(x));
+  if (a === null || a === undefined || b === null || b === undefined) throw new OptionValueError(`'${raw}': ${a === null ? parts[0] : parts[1]} is not a duration`, hint);
+  if (b <= a) throw new OptionValueError(`'${raw}': the end must come after the start`, hint);
+  return { startMs: a, endMs: b };
+}
 
 /** `2s` (fixed) or `exp:2s` (exponential with a 2 s mean) → ThinkTime. */
 export function parseThinkTime(raw: string): { kind: 'fixed' | 'exp'; ms: number } {

@@ -92,7 +92,7 @@ export interface EngineMemory {
   engine_vram_bytes: number | null;
 }
 
-export type CallOp = 'tokenize' | 'detokenize' | 'inputTokens' | 'countChat' | 'countPrompt' | 'score' | 'memory' | 'cpuUsage';
+export type CallOp = 'tokenize' | 'detokenize' | 'inputTokens' | 'countChat' | 'countPrompt' | 'score' | 'memory' | 'cpuUsage' | 'resetPrefixCache';
 
 export type ParentMessage =
   | { t: 'init'; config: EngineConfig }

@@ -150,6 +150,18 @@ export class Scheduler {
     return id;
   }
 
+  /**
+   * Forgets every free sequence's cached tokens (serve's POST /reset_prefix_cache), so the next request on any of
+   * them starts cold: acquire() then finds no common prefix and empties the cells. A sequence busy now keeps what
+   * its request leaves when it finishes (a flush is meant for an idle server, between scenarios). Returns how many
+   * sequences held cached tokens.
+   */
+  resetPrefixCache(): number {
+    const n = [...this.cached.values()].filter((t) => t.length > 0).length;
+    this.cached.clear();
+    return n;
+  }
+
   release(id: number): void {
     this.releasedAt.set(id, ++this.releases);
     const w = this.waiting.shift();

@@ -109,6 +109,8 @@ async function onCall(op: CallOp, args: unknown): Promise<unknown> {
       return scoreTokens(nat!, sched!, (args as { ids: number[] }).ids);
     case 'memory':
       return memory();
+    case 'resetPrefixCache':
+      return sched!.resetPrefixCache();
     case 'cpuUsage':
       // All threads of the engine process, µs (getrusage): benchmarks use it where wall time is noisy.
       return process.cpuUsage();

@@ -2,7 +2,7 @@
  * `llmbench serve`: an OpenAI-compatible HTTP server (node:http) over the embedded engine process.
  *
  * Routes: POST /v1/chat/completions, POST /v1/completions (SSE streaming or not), GET /v1/models, POST /tokenize,
- * POST /detokenize, GET /health, GET /metrics. `parallel` sequences are decoded together (node-llama-cpp batches
+ * POST /detokenize, POST /reset_prefix_cache, GET /health, GET /metrics. `parallel` sequences are decoded together (node-llama-cpp batches
  * the next token of every busy sequence into one llama_decode: continuous batching); more requests wait in FIFO
  * order and show as `llmbench:num_requests_waiting`.
  *
@@ -220,6 +220,14 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     '/v1/completions': { POST: (q, s) => generation(q, s, 'completions') },
     '/tokenize': { POST: tokenize },
     '/detokenize': { POST: detokenize },
+    // vLLM's route and answer: the sequences' reused-prefix state is dropped (llmbench run flushes here before
+    // each scenario, so scenarios start cold; cache_state in docs/metrics.md).
+    '/reset_prefix_cache': {
+      POST: async (_q, s) => {
+        const sequences = await engine.call<number>('resetPrefixCache', null);
+        sendJson(s, 200, { status: 'ok', sequences_flushed: sequences });
+      },
+    },
     '/v1/models': {
       GET: (_q, s) => sendJson(s, 200, {
         object: 'list',

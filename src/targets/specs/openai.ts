@@ -111,6 +111,8 @@ export async function openAiProbe(c: ProbeContext): Promise<void> {
     if (Array.isArray(data)) {
       models = data.map((m) => m.id).filter((x): x is string => typeof x === 'string');
       if (data[0] && c.spec.modelCard) c.spec.modelCard(data[0], c.info);
+      // llmbench serve (generic OpenAI by detection) serves vLLM's flush route: ../../engine/serve/server.ts.
+      if (data[0]?.owned_by === 'llmbench') c.offerCacheReset?.('/reset_prefix_cache');
     }
   } catch (e) {
     if (e instanceof SetupError) throw e;
