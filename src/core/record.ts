@@ -120,6 +120,10 @@ export interface RequestRecord {
   /** Conversation workloads: the session (conversation id) this request belongs to, and its 1-based turn. */
   session_id?: string;
   turn?: number;
+  /** Trace replay: the 1-based line of the trace file this request replays. */
+  trace_line?: number;
+  /** --prefix-groups: the 0-based shared-prefix group this request's prompt starts with. */
+  prefix_group?: number;
 }
 
 /**

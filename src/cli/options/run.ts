@@ -1,7 +1,7 @@
 /** Options of `llmbench run` that the core owns: target, workload, load, output. */
 import { intAtLeast, type OptionDef, OptionValueError, parseDurationMs, parseJsonObject, parseNumber } from '../option.js';
 import { parseLength } from '../../workloads/synthetic.js';
-import { parseStartAt, RUN_DEFAULTS } from '../../runner/config.js';
+import { parseStartAt, RUN_DEFAULTS, TRACE_FORMATS } from '../../runner/config.js';
 import { parseShare } from '../../schedules/partition.js';
 
 const T = 'Target';
@@ -43,6 +43,13 @@ export const WORKLOAD_OPTIONS: OptionDef[] = [
   { name: 'output-tokens', kind: 'list', placeholder: 'C,D,...', group: W, parse: length, description: 'generate exactly this many tokens (max_tokens plus ignore_eos/min_tokens where the server accepts them); multiplies the grid with --input-tokens', defaultText: String(RUN_DEFAULTS.outputTokens) },
   { name: 'prompts', kind: 'string', placeholder: 'FILE', group: W, description: 'your own prompts: plain text (one per line) or JSONL with "prompt" or "messages"' },
   { name: 'shared-prefix', kind: 'int', default: RUN_DEFAULTS.sharedPrefix, placeholder: 'N', group: W, parse: nonNegativeInt, description: 'first N tokens shared by every synthetic prompt (prefix-cache studies); by default every prompt is salted so no cache can flatter the numbers' },
+  { name: 'prefix-groups', kind: 'int', placeholder: 'G', group: W, parse: positiveInt, description: 'with --shared-prefix N: G distinct N-token prefixes, each request drawing one (uniformly, or by --prefix-weights)', defaultText: String(RUN_DEFAULTS.prefixGroups) },
+  { name: 'prefix-weights', kind: 'list', placeholder: 'W1,W2,...', group: W, parse: positiveNumber, description: 'relative weight of each prefix group (one positive number per group)', defaultText: 'uniform' },
+  { name: 'trace', kind: 'string', placeholder: 'FILE', group: W, description: 'replay a request trace: each request at its time, with its input and output lengths (and Mooncake prefix sharing); --requests defaults to the whole trace' },
+  { name: 'trace-format', kind: 'string', choices: [...TRACE_FORMATS], placeholder: 'mooncake|azure|burstgpt', group: W, description: 'the --trace file\'s format: Mooncake JSONL, Azure LLM inference CSV, or BurstGPT CSV' },
+  { name: 'trace-time-scale', kind: 'number', placeholder: 'X', group: W, parse: positiveNumber, description: 'divide the trace\'s times by X (2 replays it twice as fast)', defaultText: String(RUN_DEFAULTS.traceTimeScale) },
+  { name: 'trace-block-size', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'tokens per Mooncake hash id (block)', defaultText: String(RUN_DEFAULTS.traceBlockSize) },
+  { name: 'trace-limit', kind: 'int', placeholder: 'K', group: W, parse: positiveInt, description: 'replay only the trace\'s first K requests (in time order)', defaultText: 'all' },
   { name: 'max-tokens', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'cap on output tokens for prompt files and datasets (natural length up to this cap)' },
   { name: 'conversations', kind: 'string', placeholder: 'FILE', group: W, description: 'multi-turn sessions from a ShareGPT (JSON or JSONL) or OpenAI-messages (JSONL) file, read as a stream; turn k sends turns 1..k with the model\'s real earlier answers; --requests counts sessions' },
   { name: 'turns', kind: 'string', choices: ['first', 'all'], placeholder: 'first|all', group: W, description: 'with --conversations: every turn as a session (all), or each conversation\'s first user/answer pair only (first, as vLLM\'s sharegpt dataset)', defaultText: RUN_DEFAULTS.turns },
