@@ -3,8 +3,8 @@
 // word (no BOS in what the server processes), so a prompt's tokens are its words.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { readOnlyRun } from '../support/run-folder.js';
@@ -12,7 +12,7 @@ import { readTrace, traceOffsets, parseAzureTime, prefixCacheHitRateMax } from '
 import { runConfigFromArgv } from '../../src/cli/run-config.js';
 import { UsageError } from '../../src/core/errors.js';
 import { validate } from '../support/json-schema.js';
-import { readFileSync } from 'node:fs';
+import { loadLocalTokenizer } from '../../src/workloads/local-tokenizer.js';
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -264,4 +264,41 @@ test('prefixCacheHitRateMax: first sighting of a prefix key misses, later ones h
   assert.equal(prefixCacheHitRateMax([{ blocks: [{ key: 'a', tokens: 4 }, { key: 'a,b', tokens: 4 }], total: 10 }, { blocks: [{ key: 'a', tokens: 4 }, { key: 'a,c', tokens: 2 }], total: 6 }]), 4 / 16);
   assert.equal(prefixCacheHitRateMax([{ blocks: [], total: 5 }, null]), null);
   assert.equal(prefixCacheHitRateMax([]), null);
+});
+
+test('Mooncake blocks survive real tokenizers (GPT-2 BPE, Llama SentencePiece): exact lengths, shared tokens exactly per hash id', async () => {
+  const dir = tempDir();
+  const trace = join(dir, 'real.jsonl');
+  const entries = [
+    { timestamp: 0, input_length: 50, output_length: 2, hash_ids: [1, 2, 3, 4] },
+    { timestamp: 0, input_length: 60, output_length: 2, hash_ids: [1, 2, 5, 6] },
+    { timestamp: 10, input_length: 30, output_length: 2, hash_ids: [1, 7] },
+    { timestamp: 20, input_length: 70, output_length: 2, hash_ids: [8, 9, 10, 11, 12] },
+    { timestamp: 30, input_length: 64, output_length: 2, hash_ids: [1, 2, 3, 4] },
+  ];
+  writeFileSync(trace, entries.map((e) => JSON.stringify(e)).join('\n'));
+  for (const name of ['ggml-vocab-gpt-2.gguf', 'ggml-vocab-llama-spm.gguf']) {
+    const vocab = resolve('..', 'shared', 'fixtures', 'vocab', name);
+    // No tokenize endpoint and no usage: the lengths come from --tokenizer alone.
+    const s = await startScriptedServer({ usage: false }, { tokenize: false });
+    servers.push(s);
+    const r = await runCli(['run', '--target', s.url, '--api', 'completions', '--tokenizer', vocab, '--trace', trace, '--trace-format', 'mooncake', '--trace-block-size', '16', '--out', tempDir()]);
+    assert.equal(r.code, 0, r.stderr);
+    const tok = await loadLocalTokenizer(vocab);
+    const got = measured(s);
+    assert.equal(got.length, 5);
+    const text = (q: { body: Record<string, unknown> }) => String(q.body.prompt);
+    const first = got.slice(0, 2).sort((a, b) => text(a).length - text(b).length);
+    const byLine = [first[0]!, first[1]!, ...got.slice(2)];
+    for (const [i, q] of byLine.entries()) assert.equal(await tok.countPrompt!(text(q)), entries[i]!.input_length, `${name} line ${i + 1}: exact length`);
+    const ids = await Promise.all(byLine.map((q) => tok.encode(text(q))));
+    for (let i = 0; i < entries.length; i++) {
+      for (let j = i + 1; j < entries.length; j++) {
+        const k = common(entries[i]!.hash_ids.map(String), entries[j]!.hash_ids.map(String));
+        // k blocks of 16 tokens, or all of the shorter prompt when its last shared block is its partial last one.
+        const want = Math.min(16 * k, ids[i]!.length, ids[j]!.length);
+        assert.equal(common(ids[i]!.map(String), ids[j]!.map(String)), want, `${name}: lines ${i + 1} and ${j + 1} share ${k} hash ids`);
+      }
+    }
+  }
 });
