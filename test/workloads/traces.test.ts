@@ -3,11 +3,11 @@
 // word (no BOS in what the server processes), so a prompt's tokens are its words.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
-import { readOnlyRun } from '../support/run-folder.js';
+import { loadRunStrict, readOnlyRun } from '../support/run-folder.js';
 import { readTrace, traceOffsets, parseAzureTime, prefixCacheHitRateMax } from '../../src/workloads/traces.js';
 import { runConfigFromArgv } from '../../src/cli/run-config.js';
 import { UsageError } from '../../src/core/errors.js';
@@ -301,4 +301,38 @@ test('Mooncake blocks survive real tokenizers (GPT-2 BPE, Llama SentencePiece): 
       }
     }
   }
+});
+
+test('--shard divides a trace as it divides --rate: request i to shard i mod N, at the trace\'s times from one start instant', async () => {
+  const dir = tempDir();
+  const trace = join(dir, 'shard.jsonl');
+  const entries = [
+    { timestamp: 0, input_length: 9, output_length: 2, hash_ids: [1, 2] },
+    { timestamp: 60, input_length: 9, output_length: 2, hash_ids: [1, 3] },
+    { timestamp: 60, input_length: 9, output_length: 2, hash_ids: [1, 2] },
+    { timestamp: 150, input_length: 9, output_length: 2, hash_ids: [4] },
+    { timestamp: 200, input_length: 9, output_length: 2, hash_ids: [1, 3] },
+  ];
+  writeFileSync(trace, entries.map((e) => JSON.stringify(e)).join('\n'));
+  const s = await server();
+  const out = tempDir();
+  const startAt = String(Date.now() + 2500);
+  const rs = await Promise.all([0, 1].map((i) => runCli(['run', '--target', s.url, '--api', 'completions', '--trace', trace, '--trace-format', 'mooncake', '--trace-block-size', '4', '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--name', 'sh'])));
+  for (const r of rs) assert.equal(r.code, 0, r.stderr);
+  const dirs = readdirSync(out).filter((d) => d.includes('_shard-')).sort().map((d) => join(out, d));
+  assert.equal(dirs.length, 2);
+  const shardRuns = dirs.map((d) => loadRunStrict(d));
+  assert.deepEqual(shardRuns.map((r) => r.records.map((x) => x.trace_line).sort()), [[1, 3, 5], [2, 4]]);
+  // Blocks of 4 over the whole schedule: line 3 repeats line 1's two blocks (8), line 5 line 2's (8), and line 2
+  // repeats block [1] (4): 20 of 45 prompt tokens, the same for both shards.
+  for (const r of shardRuns) assert.equal(r.result.scenarios[0]!.prefix_cache_hit_rate_max, 20 / 45);
+  const merged = join(out, 'merged');
+  const m = await runCli(['merge', ...dirs, '--out', merged]);
+  assert.equal(m.code, 0, m.stderr);
+  const run = loadRunStrict(merged);
+  assert.equal(run.result.scenarios[0]!.prefix_cache_hit_rate_max, 20 / 45);
+  const recs = run.records.sort((a, b) => a.index - b.index);
+  assert.deepEqual(recs.map((x) => x.trace_line), [1, 2, 3, 4, 5]);
+  // On the merged clock every request is scheduled at its trace time after the one start instant.
+  recs.forEach((x, i) => assert.ok(Math.abs(x.scheduled_at - recs[0]!.scheduled_at - entries[i]!.timestamp) < 1, `line ${i + 1}: ${x.scheduled_at - recs[0]!.scheduled_at} ms`));
 });
