@@ -208,6 +208,10 @@ export class TraceWorkload implements Workload {
   /** Built blocks: per prefix key, the text of its last block as joined after its parent. */
   private nodes = new Map<string, string>();
   private repaired = 0;
+  /** Prompts whose whole count missed the trace's input length (a seam no repair fixed). */
+  private inexact = 0;
+  /** The template/BOS overhead as the tokenizer counts it, before a probe corrected it to the server's count. */
+  private tokenizerOverhead = 0;
 
   constructor(private readonly o: TraceOptions) {
     // First words are assigned in send order at first sighting, skipping the words the sibling blocks (same
@@ -249,7 +253,8 @@ export class TraceWorkload implements Workload {
       note:
         [
           !this.ctx || tok ? null : 'no tokenizer: prompts are sized at ~1.3 tokens per word; input lengths and block boundaries are approximate',
-          this.repaired ? `${this.repaired} block seams merged tokens when joined and were repaired at the block's end` : null,
+          this.repaired ? `${this.repaired} block seams changed the token count when joined and were rebuilt to fit` : null,
+          this.inexact ? `${this.inexact} prompts could not be made exactly their trace length; their input_tokens_expected is their real count` : null,
           this.decodeState.failure ? `the tokenizer could not decode (${this.decodeState.failure}): prompts were built by resizing text and re-counting` : null,
         ]
           .filter(Boolean)
@@ -283,6 +288,7 @@ export class TraceWorkload implements Workload {
       const chat = tok.countChat ? await tok.countChat([{ role: 'user', content: probe }]) : null;
       this.overhead = chat === null ? null : chat - plain;
     } else this.overhead = tok.countPrompt ? (await tok.countPrompt(probe)) - plain : 0;
+    this.tokenizerOverhead = this.overhead ?? 0;
     // As for synthetic prompts: where the server processes a different count than its tokenizer says (a BOS
     // counted by /tokenize but not by the completion), one probe's usage.prompt_tokens settles the overhead.
     if (this.overhead !== null && ctx.probe) {
@@ -300,9 +306,40 @@ export class TraceWorkload implements Workload {
     const word = () => WORDS[rng.int(0, WORDS.length - 1)]!;
     const first = WORDS[this.firstWord.get(id) ?? 0]!;
     if (!tok) return [first, ...Array.from({ length: Math.max(0, Math.round(n / 1.3) - 1) }, word)].join(' ');
-    const text = await exactText(tok, n, word, first, this.decodeState);
-    if (text === null) throw new UsageError([{ where: '--trace', message: `could not build a block of exactly ${n} tokens with ${tok.description}` }]);
+    return this.exact(tok, n, word, first);
+  }
+
+  private async exact(tok: Tokenizer, n: number, word: () => string, start: string): Promise<string> {
+    const text = await exactText(tok, n, word, start, this.decodeState);
+    if (text === null) throw new UsageError([{ where: '--trace', message: `could not build a prompt block of exactly ${n} tokens with ${tok.description}` }]);
     return text;
+  }
+
+  /**
+   * `build(k)` makes a piece of k tokens standing alone; joined after `text` (which counts `have` tokens) with a
+   * space it must add exactly `n`. Where the seam costs or merges tokens (a tokenizer that counts the space, or
+   * joins across it), the piece is rebuilt for the difference; a word-level trim or pad finishes what that misses.
+   * Returns the piece and whether the join came out exact.
+   */
+  private async join(tok: Tokenizer, text: string, have: number, n: number, build: (k: number) => Promise<string>): Promise<{ piece: string; exact: boolean }> {
+    const count = async (p: string): Promise<number> => (await tok.encode(text ? `${text} ${p}` : p)).length;
+    const want = have + n;
+    let k = n;
+    let piece = await build(k);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const m = await count(piece);
+      if (m === want) return { piece, exact: true };
+      if (attempt === 0) this.repaired++;
+      k += want - m;
+      if (k < 1) break;
+      piece = await build(k);
+    }
+    for (let i = 0; i < 16; i++) {
+      const m = await count(piece);
+      if (m === want) return { piece, exact: true };
+      piece = m > want ? piece.slice(0, Math.max(0, piece.lastIndexOf(' '))) : `${piece} a`;
+    }
+    return { piece, exact: (await count(piece)) === want };
   }
 
   async item(repeat: number, index: number): Promise<PromptItem> {
@@ -320,17 +357,8 @@ export class TraceWorkload implements Workload {
       const nodeKey = `${b.key}#${b.tokens}`;
       let piece = this.nodes.get(nodeKey);
       if (piece === undefined) {
-        piece = await this.blockText(tok, b.id, b.tokens);
-        if (tok) {
-          // The seam between the parent and this block must not merge tokens: verify, and repair the tail.
-          const want = have + b.tokens;
-          for (let k = 0; k < 16; k++) {
-            const m: number = (await tok.encode(text ? `${text} ${piece}` : piece)).length;
-            if (m === want) break;
-            if (k === 0) this.repaired++;
-            piece = m > want ? piece.slice(0, Math.max(0, piece.lastIndexOf(' '))) : `${piece} a`;
-          }
-        }
+        // The seam between the parent prefix and this block must hold: verified on the joined prefix.
+        piece = tok ? (await this.join(tok, text, have, b.tokens, (k) => this.blockText(tok, b.id, k))).piece : await this.blockText(null, b.id, b.tokens);
         this.nodes.set(nodeKey, piece);
       }
       text = text ? `${text} ${piece}` : piece;
@@ -344,20 +372,25 @@ export class TraceWorkload implements Workload {
       const salt = `${rng.int(0, 36 ** 4).toString(36)} ${rng.int(0, 36 ** 4).toString(36)}`;
       let tail: string;
       if (tok) {
-        tail = (await exactText(tok, rest, word, salt, this.decodeState)) ?? '';
-        const want = have + rest;
-        for (let k = 0; k < 16; k++) {
-          const m: number = (await tok.encode(text ? `${text} ${tail}` : tail)).length;
-          if (m === want) break;
-          tail = m > want ? tail.slice(0, Math.max(0, tail.lastIndexOf(' '))) : `${tail} a`;
-        }
+        // Each attempt rebuilds from the same words, so a retry changes the length only.
+        tail = (await this.join(tok, text, have, rest, (k) => {
+          const r = new Rng(hash(`${ctx.seed}:${this.o.scenarioKey}:${repeat}:${index}:tail`));
+          return this.exact(tok, k, () => WORDS[r.int(0, WORDS.length - 1)]!, salt);
+        })).piece;
       } else tail = [salt, ...Array.from({ length: Math.max(0, Math.round(rest / 1.3) - 2) }, word)].join(' ');
       text = text ? `${text} ${tail}` : tail;
     }
-    const exact = tok && this.overhead !== null && budget >= 1;
+    // The whole prompt is counted as the model will see it: a seam no repair could fix shows here, and the
+    // request then carries its real count rather than the trace's.
+    let counted: number | null = null;
+    if (tok && this.overhead !== null) {
+      const whole = ctx.api === 'chat' ? (tok.countChat ? await tok.countChat([{ role: 'user', content: text }]) : null) : tok.countPrompt ? await tok.countPrompt(text) : (await tok.encode(text)).length;
+      counted = whole === null ? null : whole + (this.overhead - this.tokenizerOverhead);
+      if (counted !== null && counted !== e.input) this.inexact++;
+    }
     const item: PromptItem = {
-      input_tokens: exact ? e.input : null,
-      input_tokens_source: exact ? tok!.source : null,
+      input_tokens: counted,
+      input_tokens_source: counted !== null ? tok!.source : null,
       output_tokens: e.output,
       force_length: true,
       meta: { trace_line: e.line },
