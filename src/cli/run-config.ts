@@ -82,7 +82,21 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['turnsPerSession', 'turnsPerSession'],
     ['turnInputTokens', 'turnInputTokens'],
     ['turnOutputTokens', 'turnOutputTokens'],
+    ['prefixGroups', 'prefixGroups'],
+    ['prefixWeights', 'prefixWeights'],
   ]);
+  if (args.explicit.has('trace')) {
+    workload.trace = pick({ path: v.trace as string } as NonNullable<typeof workload.trace>, args, [
+      ['traceFormat', 'format'],
+      ['traceTimeScale', 'timeScale'],
+      ['traceBlockSize', 'blockSize'],
+      ['traceLimit', 'limit'],
+    ]);
+  } else {
+    for (const [k, flag] of [['traceFormat', '--trace-format'], ['traceTimeScale', '--trace-time-scale'], ['traceBlockSize', '--trace-block-size'], ['traceLimit', '--trace-limit']] as const) {
+      if (args.explicit.has(k)) problems.push({ where: flag, message: 'only applies to --trace', hint: 'e.g. --trace requests.jsonl --trace-format mooncake' });
+    }
+  }
   const engine = pick({} as NonNullable<RunConfig['engine']>, args, [
     ['threads', 'threads'],
     ['batchSize', 'batchSize'],

@@ -122,6 +122,10 @@ export interface RequestRecord {
   turn?: number;
   /** --measure-window only: the run-clock start of this request's timed phase (its repeat's), which the window counts from. */
   phase_started_at?: number;
+  /** Trace replay: the 1-based line of the trace file this request replays. */
+  trace_line?: number;
+  /** --prefix-groups: the 0-based shared-prefix group this request's prompt starts with. */
+  prefix_group?: number;
 }
 
 /**

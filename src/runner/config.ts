@@ -100,6 +100,25 @@ export interface WorkloadConfig {
   turnsPerSession?: number;
   turnInputTokens?: number;
   turnOutputTokens?: number;
+  /** --prefix-groups: `sharedPrefix` tokens drawn from this many distinct prefixes (default 1). */
+  prefixGroups?: number;
+  /** --prefix-weights: one positive weight per prefix group (absent: uniform). */
+  prefixWeights?: number[] | null;
+  /** Trace replay (--trace, docs/workloads.md): requests at the trace's times with its lengths and prefixes. */
+  trace?: TraceConfig | null;
+}
+
+export interface TraceConfig {
+  /** The trace file (--trace). */
+  path: string;
+  /** --trace-format. */
+  format: 'mooncake' | 'azure' | 'burstgpt';
+  /** --trace-time-scale: the trace's times are divided by it (2 = twice as fast); default 1. */
+  timeScale?: number;
+  /** --trace-block-size: tokens per Mooncake hash id; default 512. */
+  blockSize?: number;
+  /** --trace-limit: replay only the first K requests. */
+  limit?: number | null;
 }
 
 /** Keys as the `llmbench run` quality flags (docs/quality.md). */
@@ -191,6 +210,9 @@ export const RUN_DEFAULTS = {
   turnsPerSession: 4,
   turnInputTokens: 128,
   turnOutputTokens: 128,
+  prefixGroups: 1,
+  traceTimeScale: 1,
+  traceBlockSize: 512,
 } as const;
 
 /** A --start-at value as epoch ms: digits are epoch ms, anything else must be an ISO 8601 instant with a zone. */
@@ -280,6 +302,8 @@ export function runConfigProblems(c: RunConfig, now: number = Date.now()): Probl
   if (w.sharedPrefix !== undefined && !isInt(w.sharedPrefix, 0)) p.push({ where: '--shared-prefix', message: `${w.sharedPrefix} is not a whole number ≥ 0` });
   p.push(...steadyStateProblems(c));
   p.push(...conversationProblems(c));
+  p.push(...prefixGroupProblems(c));
+  p.push(...traceProblems(c));
   p.push(...qualityConfigProblems(q));
   const s = c.server ?? {};
   if (s.clientCert && !s.clientKey) p.push({ where: '--client-cert', message: 'needs --client-key', hint: 'give the private key of the client certificate with --client-key FILE' });
@@ -325,7 +349,8 @@ function steadyStateProblems(c: RunConfig): Problem[] {
     if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--measure-window', message: 'cannot be combined with conversations yet', hint: 'measure conversations whole (each summary\'s window_ms shows the span counted)' });
   }
   if (l.stopWhenSaturated) {
-    if (!(l.rate ?? []).length) p.push({ where: '--stop-when-saturated', message: 'applies to open-loop rates only (--rate)', hint: 'a closed loop cannot over-saturate: its clients wait for answers; use e.g. --rate 2,4,8 --stop-when-saturated' });
+    // A trace replay is an open loop too (its arrivals run in the same branch as --rate's), so it can saturate.
+    if (!(l.rate ?? []).length && !c.workload?.trace) p.push({ where: '--stop-when-saturated', message: 'applies to open loops only (--rate or --trace)', hint: 'a closed loop cannot over-saturate: its clients wait for answers; use e.g. --rate 2,4,8 --stop-when-saturated' });
     if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--stop-when-saturated', message: 'cannot be combined with conversations yet', hint: 'run conversations without it' });
   }
   return p;
@@ -385,3 +410,62 @@ function conversationProblems(c: RunConfig): Problem[] {
   if (c.shard) p.push({ where: '--shard', message: `cannot be combined with ${file ? '--conversations' : '--synthetic-conversations'} yet`, hint: 'run conversations from one process' });
   return p;
 }
+
+/** --prefix-groups and --prefix-weights: a group count, one positive weight per group, a prefix to share. */
+function prefixGroupProblems(c: RunConfig): Problem[] {
+  const p: Problem[] = [];
+  const w = c.workload ?? {};
+  const g = w.prefixGroups;
+  const weights = w.prefixWeights ?? null;
+  if (g !== undefined && !isInt(g, 1)) p.push({ where: '--prefix-groups', message: `${g} is not a whole number ≥ 1` });
+  if ((g !== undefined && g !== 1) || weights) {
+    if (!((w.sharedPrefix ?? 0) > 0)) p.push({ where: g !== undefined && g !== 1 ? '--prefix-groups' : '--prefix-weights', message: 'needs --shared-prefix N (the length of each group\'s prefix)', hint: 'e.g. --shared-prefix 256 --prefix-groups 4' });
+  }
+  if (weights) {
+    const groups = isInt(g, 1) ? g! : 1;
+    if (!Array.isArray(weights) || weights.some((x) => !(typeof x === 'number' && x > 0 && Number.isFinite(x)))) p.push({ where: '--prefix-weights', message: `${JSON.stringify(weights)}: every weight must be a number greater than 0` });
+    else if (weights.length !== groups) p.push({ where: '--prefix-weights', message: `${weights.length} weight${weights.length === 1 ? '' : 's'} for ${groups} prefix group${groups === 1 ? '' : 's'}`, hint: `give one weight per group, e.g. --prefix-groups ${weights.length}` });
+  }
+  return p;
+}
+
+/** --trace: its own settings, and the flags whose job the trace does (times, lengths, prompts). */
+function traceProblems(c: RunConfig): Problem[] {
+  const t = c.workload?.trace ?? null;
+  if (!t) return [];
+  const p: Problem[] = traceSettingProblems(t);
+  const w = c.workload ?? {};
+  const l = c.load ?? {};
+  const clash: Array<[string, unknown, string]> = [
+    ['--rate', l.rate?.length, 'the trace sets the arrival times (--trace-time-scale speeds them up or slows them down)'],
+    ['--concurrency', l.concurrency?.length, 'the trace sets the arrival times; requests in flight follow them'],
+    ['--batch', l.batch, 'the trace sets the arrival times'],
+    ['--duration', l.durationMs !== undefined && l.durationMs !== null, 'a trace runs its requests: limit them with --trace-limit or --requests'],
+    ['--input-tokens', w.inputTokens?.length, 'the trace gives every input length'],
+    ['--output-tokens', w.outputTokens?.length, 'the trace gives every output length'],
+    ['--max-tokens', w.maxTokens !== undefined && w.maxTokens !== null, 'the trace gives every output length'],
+    ['--shared-prefix', w.sharedPrefix, 'Mooncake hash ids say which prompts share a prefix'],
+    ['--prompts', w.prompts, 'use one workload per run'],
+    ['--conversations', w.conversations, 'use one workload per run'],
+    ['--synthetic-conversations', w.syntheticConversations !== undefined && w.syntheticConversations !== null, 'use one workload per run'],
+    ['--dataset', c.quality?.dataset, 'use one workload per run'],
+    ['--warmup', l.warmup, 'warmup requests would fill the prefix cache the trace measures; replay a --trace-limit run first instead'],
+  ];
+  for (const [flag, set, hint] of clash) if (set) p.push({ where: flag, message: 'cannot be combined with --trace', hint });
+  return p;
+}
+
+/** The trace formats --trace-format reads (src/workloads/traces.ts); here so the option table stays import-free. */
+export const TRACE_FORMATS: readonly string[] = ['mooncake', 'azure', 'burstgpt'];
+
+/** Problems of the trace settings themselves (ranges); the file is read by the plan. */
+function traceSettingProblems(t: { path?: unknown; format?: unknown; timeScale?: unknown; blockSize?: unknown; limit?: unknown }): Problem[] {
+  const p: Problem[] = [];
+  if (typeof t.path !== 'string' || !t.path) p.push({ where: '--trace', message: 'needs a file path' });
+  if (!TRACE_FORMATS.includes(t.format as string)) p.push({ where: '--trace-format', message: t.format === undefined || t.format === null ? 'is required with --trace' : `'${String(t.format)}' is not one of ${TRACE_FORMATS.join(', ')}`, hint: 'e.g. --trace-format mooncake' });
+  if (t.timeScale !== undefined && !(typeof t.timeScale === 'number' && t.timeScale > 0 && Number.isFinite(t.timeScale))) p.push({ where: '--trace-time-scale', message: `${String(t.timeScale)} must be a number greater than 0` });
+  if (t.blockSize !== undefined && !(Number.isInteger(t.blockSize) && (t.blockSize as number) >= 1)) p.push({ where: '--trace-block-size', message: `${String(t.blockSize)} is not a whole number ≥ 1` });
+  if (t.limit !== undefined && t.limit !== null && !(Number.isInteger(t.limit) && (t.limit as number) >= 1)) p.push({ where: '--trace-limit', message: `${String(t.limit)} is not a whole number ≥ 1` });
+  return p;
+}
+

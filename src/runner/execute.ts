@@ -126,6 +126,9 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       inflightControllers,
     );
     if (plan.workload.score && r.status === 'ok') r.answer = plan.workload.score(item, text);
+    // Where the request came from in a trace, or which shared prefix it drew (docs/metrics.md).
+    if (typeof item.meta?.trace_line === 'number') r.trace_line = item.meta.trace_line;
+    if (typeof item.meta?.prefix_group === 'number') r.prefix_group = item.meta.prefix_group;
     if (!plan.keepText) delete r.output_text;
     if (plan.measureWindow && !warmup && phaseStart !== null) r.phase_started_at = phaseStart;
     records.push(r);
@@ -176,10 +179,15 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
         return r;
       };
 
-      if (load.mode === 'rate' || (load.mode === 'batch' && share)) {
+      if (load.mode === 'rate' || load.mode === 'trace' || (load.mode === 'batch' && share)) {
         // A shard computes the whole schedule and sends its arrivals at their times; a sharded batch is every
-        // owned request at the start.
-        const offsets = load.mode === 'rate' ? arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs) : new Array<number>(plan.requests ?? 1).fill(0);
+        // owned request at the start. A trace brings its own times (the first --requests of them).
+        const offsets =
+          load.mode === 'rate'
+            ? arrivalOffsets(load.rate, load.arrival, plan.seed + repeat, plan.requests, plan.durationMs)
+            : load.mode === 'trace'
+              ? (plan.workload.arrivals?.() ?? []).slice(0, plan.requests ?? undefined)
+              : new Array<number>(plan.requests ?? 1).fill(0);
         const cap = load.mode === 'rate' ? load.concurrency : null;
         const inflight = new Set<Promise<void>>();
         // Index of the first arrival not sent yet. With a --concurrency cap the backlog of arrivals already due but

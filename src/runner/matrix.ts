@@ -42,6 +42,8 @@ export function loadDims(l: LoadSpec): Record<string, DimValue> {
       return { batch: true };
     case 'rate':
       return l.concurrency ? { rate: l.rate, concurrency: l.concurrency } : { rate: l.rate };
+    case 'trace':
+      return l.time_scale !== 1 ? { time_scale: l.time_scale } : {};
   }
 }
 
@@ -60,6 +62,8 @@ const SHORT: Record<string, string> = {
   dataset: 'ds',
   prompts: 'prompts',
   conversations: 'conv',
+  trace: 'trace',
+  time_scale: 'x',
   turn_input_tokens: 'tin',
   turn_output_tokens: 'tout',
 };
@@ -73,7 +77,7 @@ function slugValue(v: DimValue): string {
 export function scenarioIds(all: Array<Record<string, DimValue>>, always: readonly string[]): string[] {
   const keys = [...new Set(all.flatMap((d) => Object.keys(d)))];
   const varying = new Set(keys.filter((k) => always.includes(k) || new Set(all.map((d) => JSON.stringify(d[k] ?? null))).size > 1));
-  const order = ['model', 'threads', 'batch_size', 'context_size', 'gpu_layers', 'kv_cache_type', 'dataset', 'prompts', 'conversations', 'turns', 'turn_input_tokens', 'turn_output_tokens', 'input_tokens', 'output_tokens', 'batch', 'rate', 'concurrency'];
+  const order = ['model', 'threads', 'batch_size', 'context_size', 'gpu_layers', 'kv_cache_type', 'dataset', 'prompts', 'conversations', 'trace', 'turns', 'turn_input_tokens', 'turn_output_tokens', 'input_tokens', 'output_tokens', 'batch', 'rate', 'concurrency'];
   const sorted = [...keys].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const ids = all.map((d) =>
     sorted
@@ -93,7 +97,7 @@ export function scenarioIds(all: Array<Record<string, DimValue>>, always: readon
 export function buildMatrix<TV, WV>(targets: Variant<TV>[], workloads: Variant<WV>[], loads: LoadSpec[]): ScenarioSpec<TV, WV>[] {
   const specs: Array<Omit<ScenarioSpec<TV, WV>, 'id'>> = [];
   for (const t of targets) for (const w of workloads) for (const l of loads) specs.push({ dims: { ...t.dims, ...w.dims, ...loadDims(l) }, target: t, workload: w, load: l });
-  const ids = scenarioIds(specs.map((s) => s.dims), ['input_tokens', 'output_tokens', 'concurrency', 'rate', 'batch', 'dataset', 'prompts', 'conversations', 'turns', 'turn_input_tokens', 'turn_output_tokens']);
+  const ids = scenarioIds(specs.map((s) => s.dims), ['input_tokens', 'output_tokens', 'concurrency', 'rate', 'batch', 'dataset', 'prompts', 'conversations', 'trace', 'turns', 'turn_input_tokens', 'turn_output_tokens']);
   return specs.map((s, i) => ({ ...s, id: ids[i]! }));
 }
 

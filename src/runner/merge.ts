@@ -172,6 +172,8 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
     }
     if (repeats > 1) addRepeats(scen, rs, { repeats, percentiles, slo, measureWindow: cfg.load?.measureWindow ?? null }, concurrency);
     restoreQuality(scen, rs, first);
+    // Every shard computed it over the whole schedule (docs/metrics.md), so any shard's value is the run's.
+    if ('prefix_cache_hit_rate_max' in first) scen.prefix_cache_hit_rate_max = first.prefix_cache_hit_rate_max;
     scenarios.push(scen);
   }
   const times = (k: 'started_at' | 'finished_at') => shards.map((s) => s.run.result[k]).filter((t): t is string => typeof t === 'string').sort();

@@ -16,6 +16,7 @@ import { PromptsFileWorkload, readPromptsFile } from '../workloads/prompts-file.
 import { loadLocalTokenizer } from '../workloads/local-tokenizer.js';
 import { FileConversationWorkload } from '../workloads/conversations/file-workload.js';
 import { SyntheticConversationWorkload } from '../workloads/conversations/synthetic-workload.js';
+import { readTrace, TraceWorkload } from '../workloads/traces.js';
 import { type MonitorReport } from '../monitors/monitor.js';
 import { type PerplexityResult } from '../quality/perplexity.js';
 import { addQuality, measurePerplexity } from '../quality/run-quality.js';
@@ -78,7 +79,19 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
   let outputs = lengths(w.outputTokens);
   const convFile = w.conversations ?? null;
   const convSynth = w.syntheticConversations ?? null;
-  if (convFile || convSynth !== null) {
+  const traceCfg = w.trace ?? null;
+  if (traceCfg) {
+    // Read whole before anything is sent: a malformed line is a usage error naming it.
+    try {
+      const trace = readTrace(resolve(io.cwd, traceCfg.path), traceCfg.format, traceCfg.limit ?? null);
+      if (l.requests !== undefined && l.requests !== null && l.requests > trace.entries.length) problems.push({ where: '--requests', message: `${l.requests} is more than the ${trace.entries.length} requests the trace has${traceCfg.limit ? ' (after --trace-limit)' : ''}`, hint: `use --requests ${trace.entries.length} or fewer, or leave it out to replay the whole trace` });
+      const opts = { trace, blockSize: traceCfg.blockSize ?? RUN_DEFAULTS.traceBlockSize, timeScale: traceCfg.timeScale ?? RUN_DEFAULTS.traceTimeScale };
+      workloads.push({ dims: { trace: traceCfg.format }, value: { make: (id) => new TraceWorkload({ ...opts, scenarioKey: id }), defaultRequests: trace.entries.length } });
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(...e.problems);
+      else throw e;
+    }
+  } else if (convFile || convSynth !== null) {
     const sessions = { thinkTime: l.thinkTime ?? null, maxTokens: w.maxTokens ?? null };
     if (convFile) {
       const path = resolve(io.cwd, convFile);
@@ -121,7 +134,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
       for (const out of outputs)
         workloads.push({
           dims: { input_tokens: formatLength(i), output_tokens: formatLength(out) },
-          value: { make: (id) => new SyntheticWorkload({ input: i, output: out, sharedPrefix: w.sharedPrefix ?? RUN_DEFAULTS.sharedPrefix, scenarioKey: id }), defaultRequests: null },
+          value: { make: (id) => new SyntheticWorkload({ input: i, output: out, sharedPrefix: w.sharedPrefix ?? RUN_DEFAULTS.sharedPrefix, prefixGroups: w.prefixGroups ?? RUN_DEFAULTS.prefixGroups, prefixWeights: w.prefixWeights ?? null, scenarioKey: id }), defaultRequests: null },
         });
   }
 
@@ -129,7 +142,8 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
   const conc = l.concurrency ?? [];
   const rates = l.rate ?? [];
   const loads: LoadSpec[] = [];
-  if (rates.length) for (const r of rates) loads.push({ mode: 'rate', rate: r, arrival: l.arrival ?? RUN_DEFAULTS.arrival, concurrency: conc[0] ?? null });
+  if (traceCfg) loads.push({ mode: 'trace', time_scale: traceCfg.timeScale ?? RUN_DEFAULTS.traceTimeScale, concurrency: null });
+  else if (rates.length) for (const r of rates) loads.push({ mode: 'rate', rate: r, arrival: l.arrival ?? RUN_DEFAULTS.arrival, concurrency: conc[0] ?? null });
   else if (l.batch) loads.push({ mode: 'batch' });
   else if (conc.length) for (const c of conc) loads.push(c === 1 ? { mode: 'sequential' } : { mode: 'concurrency', concurrency: c });
   else loads.push({ mode: 'sequential' });
@@ -210,7 +224,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
       { metricsUrl: s.metricsUrl ?? null, sampleIntervalMs: s.sampleIntervalMs ?? RUN_DEFAULTS.sampleIntervalMs, telemetry: s.telemetry ?? RUN_DEFAULTS.telemetry, telemetryCmd: s.telemetryCmd ?? null, dcgmUrl: s.dcgmUrl ?? null, tls, headers, defaultMetricsUrl: t.defaultMetricsUrl },
       t.info,
       clock,
-      { salted: !prompts && !q.dataset && !convFile && convSynth === null && !((w.sharedPrefix ?? 0) > 0) },
+      { salted: !prompts && !q.dataset && !convFile && convSynth === null && !((w.sharedPrefix ?? 0) > 0) && traceCfg?.format !== 'mooncake' },
     );
     return {
       target: t,

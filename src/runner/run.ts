@@ -22,6 +22,7 @@ import { executeSessions, type ThinkTime } from './sessions.js';
 import { finishCacheState, recordCacheState } from './cache-state.js';
 import { byTurn } from '../metrics/by-turn.js';
 import { isSessionWorkload } from '../workloads/conversations/session-workload.js';
+import { prefixCacheHitRateMax } from '../workloads/traces.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
 import { SelfMonitor } from './self-monitor.js';
@@ -296,6 +297,14 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           if (runRes.saturation) addSaturation(scen, runRes.saturation);
           if (sessionsOf) scen.by_turn = byTurn(runRes.records, plan.percentiles);
           scen.cache_state = finishCacheState(cacheState, scen);
+          // In the order the requests were really sent (warmup included: it fills the cache too). A shard sends part
+          // of the schedule to a server that sees all of it: it takes the whole schedule, in index order.
+          const sentOrder = shard
+            ? requests === null
+              ? null
+              : Array.from({ length: plan.repeats }, (_, rep) => Array.from({ length: plan.warmup + requests }, (_, k) => ({ repeat: rep, index: k - plan.warmup }))).flat()
+            : [...runRes.records].sort((a, b) => (a.sent_at ?? a.scheduled_at) - (b.sent_at ?? b.scheduled_at));
+          scen.prefix_cache_hit_rate_max = workload.prefixBlocks && !sessionsOf && sentOrder ? prefixCacheHitRateMax(sentOrder.map((r) => workload.prefixBlocks!(r.repeat, r.index))) : null;
           if (plan.repeats > 1) addRepeats(scen, runRes.records, plan, concurrency);
           if (opened.memory) scen.memory = await opened.memory().catch(() => null);
           await plan.enrichScenario?.(scen, runRes.records, opened);

@@ -16,7 +16,9 @@ export type LoadSpec =
   /** Open loop: requests arrive at `rate` per second; `concurrency` caps requests in flight (null: no cap). */
   | { mode: 'rate'; rate: number; arrival: Arrival; concurrency: number | null }
   /** Every request of the scenario sent at once (seed 002's batch). */
-  | { mode: 'batch' };
+  | { mode: 'batch' }
+  /** Open loop at a trace's own times (--trace), divided by `time_scale`; no cap on requests in flight. */
+  | { mode: 'trace'; time_scale: number; concurrency: null };
 
 export function describeLoad(l: LoadSpec): string {
   switch (l.mode) {
@@ -28,6 +30,8 @@ export function describeLoad(l: LoadSpec): string {
       return 'all requests at once (batch)';
     case 'rate':
       return `${arrivalName(l.arrival)} arrivals at ${l.rate} req/s${l.concurrency ? `, at most ${l.concurrency} in flight` : ''}`;
+    case 'trace':
+      return `trace arrival times${l.time_scale !== 1 ? ` ÷ ${l.time_scale} (time scale)` : ''}`;
   }
 }
 
@@ -49,6 +53,7 @@ export function closedLoopClients(l: LoadSpec, requests: number | null): number 
     case 'batch':
       return requests;
     case 'rate':
+    case 'trace':
       return null;
   }
 }
@@ -56,6 +61,8 @@ export function closedLoopClients(l: LoadSpec, requests: number | null): number 
 /** Maximum requests in flight a load allows (sizes the connection pool and the engine's sequences). */
 export function loadConcurrency(l: LoadSpec, requests: number | null): number {
   if (l.mode === 'rate') return l.concurrency ?? Math.max(1, Math.ceil(l.rate * 4));
+  // A trace's burstiness is unknown here: a pool as large as the trace (bounded) never makes a request wait.
+  if (l.mode === 'trace') return Math.max(1, Math.min(requests ?? 64, 256));
   return closedLoopClients(l, requests) ?? 1;
 }
 

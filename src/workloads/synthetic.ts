@@ -14,7 +14,7 @@
 import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { type PromptItem, type Workload, type WorkloadContext } from './workload.js';
+import { type PrefixBlock, type PromptItem, type Workload, type WorkloadContext } from './workload.js';
 import { WORDS } from './words.js';
 
 export interface LengthSpec {
@@ -40,6 +40,10 @@ export interface SyntheticOptions {
   output: LengthSpec | null;
   /** Tokens at the start of every prompt that are the same for all requests (prefix-cache studies). */
   sharedPrefix: number;
+  /** --prefix-groups: how many distinct shared prefixes (1: every prompt shares one). */
+  prefixGroups?: number;
+  /** --prefix-weights: relative weight of each group (absent: uniform). */
+  prefixWeights?: number[] | null;
   scenarioKey: string;
 }
 
@@ -122,7 +126,8 @@ export class SyntheticWorkload implements Workload {
   /** Tokens the server processes beyond what the tokenizer's full-prompt count says (llama.cpp chat: −1). */
   private correction = 0;
   private overheadNote: string | null = null;
-  private prefixText = '';
+  /** One exact-length shared prefix per group (--prefix-groups); empty without --shared-prefix. */
+  private prefixTexts: string[] = [];
   /** Without a tokenizer: tokens per word and fixed overhead measured from the server's usage.prompt_tokens. */
   private calibration: { perWord: number; overhead: number } | null = null;
   private decodeState: DecodeState = { decode: false, failure: null };
@@ -135,6 +140,8 @@ export class SyntheticWorkload implements Workload {
       input_tokens: formatLength(this.o.input),
       output_tokens: this.o.output ? formatLength(this.o.output) : null,
       shared_prefix_tokens: this.o.sharedPrefix,
+      prefix_groups: this.groups(),
+      prefix_weights: this.o.prefixWeights ?? null,
       tokenizer: this.ctx?.tokenizer?.description ?? null,
       template_overhead_tokens: this.overhead,
       length_method: this.lengthMethod(),
@@ -188,12 +195,49 @@ export class SyntheticWorkload implements Workload {
       }
     }
     if (this.o.sharedPrefix > 0) {
-      const rng = new Rng(0x5eed);
-      this.prefixText = (await exactText(tok, this.o.sharedPrefix, () => WORDS[rng.int(0, WORDS.length - 1)]!, '', this.decodeState)) ?? '';
+      // Group 0 is the single shared prefix of before; each further group starts with a different word (so its
+      // first token differs) and draws its words from its own seed.
+      this.prefixTexts = [];
+      let others: string[] = [];
+      for (let g = 0; g < this.groups(); g++) {
+        const rng = new Rng(g === 0 ? 0x5eed : hash(`prefix-group:${g}`));
+        const words = () => WORDS[rng.int(0, WORDS.length - 1)]!;
+        // 37 is prime to the 248 words left: groups 1..247 start with distinct words, none group 0's first.
+        const start = g === 0 ? '' : others[(g * 37) % others.length]!;
+        this.prefixTexts.push((await exactText(tok, this.o.sharedPrefix, words, start, this.decodeState)) ?? '');
+        if (g === 0) others = WORDS.filter((x) => x !== this.prefixTexts[0]!.split(' ')[0]);
+      }
     }
     if (this.o.input.min - (this.overhead ?? 0) - this.o.sharedPrefix < 1) {
       throw new UsageError([{ where: '--input-tokens', message: `${this.o.input.min} tokens is too short: the ${ctx.api === 'chat' ? 'chat template' : 'prompt format'}${this.o.sharedPrefix ? ' and shared prefix' : ''} alone takes ${(this.overhead ?? 0) + this.o.sharedPrefix}`, hint: `use at least ${(this.overhead ?? 0) + this.o.sharedPrefix + 1}, or --api completions` }]);
     }
+  }
+
+  private groups(): number {
+    return this.o.prefixGroups ?? 1;
+  }
+
+  /** The shared-prefix group of request `index`: a pure function of the index (and seed), never of timing. */
+  group(index: number): number {
+    const g = this.groups();
+    if (g <= 1) return 0;
+    const u = new Rng(hash(`${this.ctx?.seed ?? 0}:${this.o.scenarioKey}:group:${index}`)).next();
+    const w = this.o.prefixWeights ?? null;
+    if (!w) return Math.min(g - 1, Math.floor(u * g));
+    const sum = w.reduce((a, b) => a + b, 0);
+    let acc = 0;
+    for (let k = 0; k < g; k++) {
+      acc += w[k]! / sum;
+      if (u < acc) return k;
+    }
+    return g - 1;
+  }
+
+  prefixBlocks(repeat: number, index: number): { blocks: PrefixBlock[]; total: number } | null {
+    if (!this.ctx) return null;
+    const rng = new Rng(hash(`${this.ctx.seed}:${this.o.scenarioKey}:${repeat}:${index}`));
+    const total = this.o.input.min === this.o.input.max ? this.o.input.min : rng.int(this.o.input.min, this.o.input.max);
+    return { blocks: this.o.sharedPrefix > 0 ? [{ key: `group:${this.group(index)}`, tokens: this.o.sharedPrefix }] : [], total };
   }
 
   /** Tokens the server will process for this content (template or BOS included), or null when unknown. */
@@ -240,7 +284,8 @@ export class SyntheticWorkload implements Workload {
       for (let attempt = 0; attempt < 4; attempt++) {
         const body = await exactText(tok, contentTokens, word, salt, this.decodeState);
         if (body === null) throw new UsageError([{ where: '--input-tokens', message: `could not build a prompt of exactly ${target} tokens with ${tok.description}` }]);
-        content = this.prefixText ? await fixJoin(tok, `${this.prefixText} ${body}`, this.o.sharedPrefix + contentTokens) : body;
+        const prefixText = this.prefixTexts[this.group(index)] ?? '';
+        content = prefixText ? await fixJoin(tok, `${prefixText} ${body}`, this.o.sharedPrefix + contentTokens) : body;
         const whole = await this.countWhole(content);
         if (whole === null || whole === target) break;
         contentTokens += target - whole;
@@ -260,6 +305,7 @@ export class SyntheticWorkload implements Workload {
       output_tokens: output,
       force_length: output !== null,
     };
+    if (this.o.sharedPrefix > 0 && this.groups() > 1) item.meta = { prefix_group: this.group(index) };
     if (ctx.api === 'chat') item.messages = [{ role: 'user', content }];
     else item.prompt = content;
     return item;

@@ -42,6 +42,12 @@ export function itemIndex(index: number, n: number): number {
   return ((index % n) + n) % n;
 }
 
+/** A run of prompt tokens a prefix cache could serve again: the same `key` means the same tokens from the start. */
+export interface PrefixBlock {
+  key: string;
+  tokens: number;
+}
+
 export interface Workload {
   /** Recorded in results.json scenarios[].workload. */
   describe(): Record<string, unknown>;
@@ -50,6 +56,13 @@ export interface Workload {
   /** How many distinct items it has (datasets, prompt files), or null when unbounded (synthetic). */
   size(): number | null;
   item(repeat: number, index: number): Promise<PromptItem>;
+  /** Trace replay: the send offset (ms from the phase start) of each request index, for an open-loop `trace` load. */
+  arrivals?(): number[];
+  /**
+   * The shareable prefix blocks of request (repeat, index) and its whole prompt length, as the workload designs
+   * them (no tokenizer needed), for prefix_cache_hit_rate_max; null when unknown.
+   */
+  prefixBlocks?(repeat: number, index: number): { blocks: PrefixBlock[]; total: number } | null;
   /** Scores a finished request's text against the item's gold answer, when the workload has answers. */
   score?(item: PromptItem, outputText: string): { extracted: string | null; gold: string | null; correct: boolean | null };
 }

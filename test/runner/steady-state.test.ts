@@ -169,7 +169,7 @@ test('--stop-when-saturated at 4/s against the same server: not saturated, every
   const sentBefore = s.requests.length;
   const bad = await runCli(['run', '--target', s.url, '--concurrency', '4', '--stop-when-saturated', '--out', out]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--stop-when-saturated: applies to open-loop rates only \(--rate\)/);
+  assert.match(bad.stderr, /--stop-when-saturated: applies to open loops only \(--rate or --trace\)/);
   assert.equal(s.requests.length, sentBefore);
 });
 
@@ -219,8 +219,8 @@ test('RunConfig: measureWindow and stopWhenSaturated are checked for library cal
   assert.deepEqual(where({ measureWindow: { startMs: 1000, endMs: 3000 }, rate: [2], stopWhenSaturated: true }), []);
   assert.deepEqual(where({ measureWindow: { startMs: 5000, endMs: 1000 } }), ['--measure-window: the end (1000 ms) must come after the start (5000 ms)']);
   assert.deepEqual(where({ measureWindow: { startMs: -1, endMs: 1000 } }), ['--measure-window: {"startMs":-1,"endMs":1000} is not a window']);
-  assert.deepEqual(where({ concurrency: [4], stopWhenSaturated: true }), ['--stop-when-saturated: applies to open-loop rates only (--rate)']);
-  assert.deepEqual(where({ stopWhenSaturated: true }), ['--stop-when-saturated: applies to open-loop rates only (--rate)']);
+  assert.deepEqual(where({ concurrency: [4], stopWhenSaturated: true }), ['--stop-when-saturated: applies to open loops only (--rate or --trace)']);
+  assert.deepEqual(where({ stopWhenSaturated: true }), ['--stop-when-saturated: applies to open loops only (--rate or --trace)']);
   assert.deepEqual(where({ rate: [2], stopWhenSaturated: false }), []);
   assert.deepEqual(where({ rate: [2], stopWhenSaturated: true }, { syntheticConversations: 2 }), ['--stop-when-saturated: cannot be combined with conversations yet']);
 });

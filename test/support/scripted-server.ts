@@ -35,7 +35,7 @@ export interface Script {
 export interface ScriptedServer {
   url: string;
   /** `remote`: the client's address (which network namespace sent it, in the shards test). */
-  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers']; remote: string | null }>;
+  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers']; remote: string | null; at: number }>;
   /** Per request id (x-request-id), the monotonic ms at which each token chunk was written. */
   writes: Map<string, number[]>;
   close(): Promise<void>;
@@ -59,6 +59,8 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
   const models = opts.models ?? ['scripted-model'];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // When the request arrived (monotonic ms, before its body is read), for arrival-time checks (trace replay).
+    const at = performance.now();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -70,7 +72,7 @@ export async function startScriptedServer(defaults: Script = {}, opts: { models?
       return;
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    requests.push({ path, body, headers: req.headers, remote: req.socket.remoteAddress ?? null });
+    requests.push({ path, body, headers: req.headers, remote: req.socket.remoteAddress ?? null, at });
     if (req.method === 'GET' && path === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'scripted' })) }));
       return;

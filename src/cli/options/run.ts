@@ -1,7 +1,7 @@
 /** Options of `llmbench run` that the core owns: target, workload, load, output. */
 import { intAtLeast, type OptionDef, OptionValueError, parseDurationMs, parseJsonObject, parseNumber } from '../option.js';
 import { parseLength } from '../../workloads/synthetic.js';
-import { parseStartAt, RUN_DEFAULTS } from '../../runner/config.js';
+import { parseStartAt, RUN_DEFAULTS, TRACE_FORMATS } from '../../runner/config.js';
 import { parseShare } from '../../schedules/partition.js';
 import { durationMs } from '../../core/duration.js';
 
@@ -44,6 +44,13 @@ export const WORKLOAD_OPTIONS: OptionDef[] = [
   { name: 'output-tokens', kind: 'list', placeholder: 'C,D,...', group: W, parse: length, description: 'generate exactly this many tokens (max_tokens plus ignore_eos/min_tokens where the server accepts them); multiplies the grid with --input-tokens', defaultText: String(RUN_DEFAULTS.outputTokens) },
   { name: 'prompts', kind: 'string', placeholder: 'FILE', group: W, description: 'your own prompts: plain text (one per line) or JSONL with "prompt" or "messages"' },
   { name: 'shared-prefix', kind: 'int', default: RUN_DEFAULTS.sharedPrefix, placeholder: 'N', group: W, parse: nonNegativeInt, description: 'first N tokens shared by every synthetic prompt (prefix-cache studies); by default every prompt is salted so no cache can flatter the numbers' },
+  { name: 'prefix-groups', kind: 'int', placeholder: 'G', group: W, parse: positiveInt, description: 'with --shared-prefix N: G distinct N-token prefixes, each request drawing one (uniformly, or by --prefix-weights)', defaultText: String(RUN_DEFAULTS.prefixGroups) },
+  { name: 'prefix-weights', kind: 'list', placeholder: 'W1,W2,...', group: W, parse: positiveNumber, description: 'relative weight of each prefix group (one positive number per group)', defaultText: 'uniform' },
+  { name: 'trace', kind: 'string', placeholder: 'FILE', group: W, description: 'replay a request trace: each request at its time, with its input and output lengths (and Mooncake prefix sharing); --requests defaults to the whole trace' },
+  { name: 'trace-format', kind: 'string', choices: [...TRACE_FORMATS], placeholder: 'mooncake|azure|burstgpt', group: W, description: 'the --trace file\'s format: Mooncake JSONL, Azure LLM inference CSV, or BurstGPT CSV' },
+  { name: 'trace-time-scale', kind: 'number', placeholder: 'X', group: W, parse: positiveNumber, description: 'divide the trace\'s times by X (2 replays it twice as fast)', defaultText: String(RUN_DEFAULTS.traceTimeScale) },
+  { name: 'trace-block-size', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'tokens per Mooncake hash id (block)', defaultText: String(RUN_DEFAULTS.traceBlockSize) },
+  { name: 'trace-limit', kind: 'int', placeholder: 'K', group: W, parse: positiveInt, description: 'replay only the trace\'s first K requests (in time order)', defaultText: 'all' },
   { name: 'max-tokens', kind: 'int', placeholder: 'N', group: W, parse: positiveInt, description: 'cap on output tokens for prompt files and datasets (natural length up to this cap)' },
   { name: 'conversations', kind: 'string', placeholder: 'FILE', group: W, description: 'multi-turn sessions from a ShareGPT (JSON or JSONL) or OpenAI-messages (JSONL) file, read as a stream; turn k sends turns 1..k with the model\'s real earlier answers; --requests counts sessions' },
   { name: 'turns', kind: 'string', choices: ['first', 'all'], placeholder: 'first|all', group: W, description: 'with --conversations: every turn as a session (all), or each conversation\'s first user/answer pair only (first, as vLLM\'s sharegpt dataset)', defaultText: RUN_DEFAULTS.turns },
@@ -65,7 +72,7 @@ export const LOAD_OPTIONS: OptionDef[] = [
   { name: 'seed', kind: 'int', default: RUN_DEFAULTS.seed, placeholder: 'N', group: L, description: 'seed for prompts and arrival times' },
   { name: 'slo', kind: 'string', placeholder: 'ttft:200ms,tpot:50ms,e2e:5s', group: L, description: 'service-level objectives: requests meeting all of them count toward goodput', parse: parseSlo },
   { name: 'measure-window', kind: 'string', placeholder: 'START,END', group: L, parse: parseMeasureWindow, description: 'count only requests sent from START to END after each scenario\'s timed phase starts (e.g. 10s,70s: no ramp-up, no drain); the others stay in requests.jsonl; duration_s and throughputs are over the window', defaultText: 'every request' },
-  { name: 'stop-when-saturated', kind: 'boolean', group: L, description: 'with --rate: stop a scenario early once the requests in flight and TTFT both keep growing (the server cannot keep up); records saturated and saturated_at_ms (docs/metrics.md)' },
+  { name: 'stop-when-saturated', kind: 'boolean', group: L, description: 'with --rate or --trace: stop a scenario early once the requests in flight and TTFT both keep growing (the server cannot keep up); records saturated and saturated_at_ms (docs/metrics.md)' },
   { name: 'think-time', kind: 'string', placeholder: 'DURATION|exp:DURATION', group: L, parse: parseThinkTime, description: 'conversations: pause between a session\'s turns, fixed or exponential with that mean (exp:2s); with conversations --concurrency counts sessions at once and --rate new sessions per second', defaultText: 'none' },
 ];
 
