@@ -1,0 +1,209 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
+import { runCli, tempDir } from '../support/cli.js';
+import { type RunResult } from '../../src/core/result.js';
+import { type RequestRecord } from '../../src/core/record.js';
+import { summarizeScenario } from '../../src/metrics/summarize.js';
+import { ownedIndexes } from '../../src/schedules/partition.js';
+import { resolveWorkers, runConfigProblems } from '../../src/runner/config.js';
+import { workerShare } from '../../src/runner/workers.js';
+import { validate } from '../support/json-schema.js';
+
+const resultsSchema = JSON.parse(readFileSync('docs/results.schema.json', 'utf8'));
+const TTFT = 40;
+const ITL = 15;
+const OUT = 5;
+
+const servers: ScriptedServer[] = [];
+after(async () => {
+  for (const s of servers) await s.close();
+});
+
+function readRun(out: string): { dir: string; result: RunResult; records: RequestRecord[] } {
+  const [name] = readdirSync(out);
+  const dir = join(out, name!);
+  const result = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+  const records = readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RequestRecord);
+  return { dir, result, records };
+}
+
+/** index → the prompt the server received for it (from x-request-id, llmbench-<scenario>-<repeat>-<index>). */
+function promptsByIndex(s: ScriptedServer, from: number): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const q of s.requests.slice(from)) {
+    if (q.path !== '/v1/chat/completions' || q.body.max_tokens !== OUT) continue;
+    const id = String(q.headers['x-request-id']);
+    const index = Number(/-(\d+)$/.exec(id)![1]);
+    assert.ok(!m.has(index), `index ${index} sent twice`);
+    m.set(index, JSON.stringify(q.body.messages));
+  }
+  return m;
+}
+
+interface Pids {
+  pids: number[];
+}
+
+async function runWith(s: ScriptedServer, workers: number, load: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stderr: string; result: RunResult; records: RequestRecord[]; prompts: Map<number, string> } & Pids> {
+  const from = s.requests.length;
+  const out = tempDir();
+  const r = await runCli(['run', '--target', s.url, '--output-tokens', String(OUT), '--input-tokens', '16', '--workers', String(workers), '--out', out, ...load], { env });
+  const run = readRun(out);
+  const pids = ((run.result.scenarios[0]?.client as { workers?: Array<{ pid: number }> } | undefined)?.workers ?? []).map((w) => w.pid);
+  return { code: r.code, stderr: r.stderr, ...run, prompts: promptsByIndex(s, from), pids };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The per-request figures that depend only on what was sent and the server's script. */
+function exactFigures(rs: RequestRecord[]) {
+  return rs
+    .filter((r) => !r.warmup)
+    .map((r) => ({ index: r.index, status: r.status, output_tokens: r.output_tokens, input_tokens: r.input_tokens }))
+    .sort((a, b) => a.index - b.index);
+}
+
+function checkTimings(rs: RequestRecord[], label: string): void {
+  // The server waits TTFT, then ITL per further token: a client can only measure more, and (generously, on a
+  // loaded machine) not a lot more.
+  for (const r of rs) {
+    assert.ok(r.ttft_ms! >= TTFT - 1 && r.ttft_ms! < TTFT + 400, `${label} ttft ${r.ttft_ms}`);
+    assert.ok(r.tpot_ms! >= ITL - 1 && r.tpot_ms! < ITL + 200, `${label} tpot ${r.tpot_ms}`);
+    assert.ok(r.e2e_ms! >= TTFT + (OUT - 1) * ITL - 1, `${label} e2e ${r.e2e_ms}`);
+  }
+}
+
+function checkSameAsOneProcess(one: Awaited<ReturnType<typeof runWith>>, two: Awaited<ReturnType<typeof runWith>>, total: number, concurrency: number | null): void {
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(two.code, 0, two.stderr);
+  // The same indexes, each once, with the same prompts.
+  assert.deepEqual([...two.prompts.keys()].sort((a, b) => a - b), Array.from({ length: total }, (_, i) => i));
+  assert.deepEqual(new Map([...two.prompts].sort((a, b) => a[0] - b[0])), new Map([...one.prompts].sort((a, b) => a[0] - b[0])));
+  assert.deepEqual(exactFigures(two.records), exactFigures(one.records));
+  assert.equal(exactFigures(two.records).length, total);
+  const s1 = one.result.scenarios[0]!;
+  const s2 = two.result.scenarios[0]!;
+  assert.equal(s2.status, 'ok');
+  assert.equal(s2.summary.requests_ok, total);
+  assert.equal(s2.summary.requests_failed, s1.summary.requests_failed);
+  const outTokens = (rs: RequestRecord[]) => rs.reduce((a, r) => a + (r.output_tokens ?? 0), 0);
+  assert.equal(outTokens(two.records), total * OUT);
+  assert.equal(outTokens(one.records), total * OUT);
+  checkTimings(one.records, 'workers 1');
+  checkTimings(two.records, 'workers 2');
+  // The parent summarises the records it received with the same code as one process: results.json's metrics are
+  // exactly those of requests.jsonl.
+  const again = summarizeScenario(two.records, { percentiles: [], slo: null, concurrency });
+  assert.deepEqual(s2.summary.output_tokens_per_client, JSON.parse(JSON.stringify(again.summary.output_tokens_per_client)));
+  assert.deepEqual(s2.metrics, JSON.parse(JSON.stringify(again.metrics)));
+  // One process: no workers list. Two: one entry each, whose requests add up.
+  assert.equal((s1.client as Record<string, unknown>).workers, undefined);
+  const ws = (s2.client as { workers: Array<{ worker: number; pid: number; requests: number; cpu_s: number; event_loop_delay_p99_ms: number | null }> }).workers;
+  assert.deepEqual(ws.map((w) => w.worker), [0, 1]);
+  assert.equal(ws[0]!.requests + ws[1]!.requests, total);
+  for (const w of ws) {
+    assert.ok(w.cpu_s > 0, `cpu_s ${w.cpu_s}`);
+    assert.ok(Number.isInteger(w.pid) && w.pid !== process.pid);
+  }
+  validate(resultsSchema, two.result);
+  for (const pid of two.pids) assert.equal(alive(pid), false, `worker pid ${pid} still running`);
+}
+
+test('--workers 2, closed loop: the same indexes, prompts and figures as one process; streams divided', async () => {
+  const s = await startScriptedServer({ ttftMs: TTFT, itlMs: ITL });
+  servers.push(s);
+  const load = ['--concurrency', '4', '--requests', '12'];
+  const one = await runWith(s, 1, load);
+  const two = await runWith(s, 2, load);
+  checkSameAsOneProcess(one, two, 12, 4);
+  // Streams 0, 2 to worker 0 and 1, 3 to worker 1: each sends the indexes of its streams.
+  const ws = (two.result.scenarios[0]!.client as { workers: Array<{ requests: number }> }).workers;
+  assert.deepEqual(ws.map((w) => w.requests), [ownedIndexes(12, { index: 0, count: 2 }, 4).length, ownedIndexes(12, { index: 1, count: 2 }, 4).length]);
+});
+
+test('--workers 2, open loop: the same arrival times (exactly, on the parent clock) as one process', async () => {
+  const s = await startScriptedServer({ ttftMs: TTFT, itlMs: ITL });
+  servers.push(s);
+  const load = ['--rate', '20', '--arrival', 'constant', '--requests', '10'];
+  const one = await runWith(s, 1, load);
+  const two = await runWith(s, 2, load);
+  checkSameAsOneProcess(one, two, 10, null);
+  const offsets = (rs: RequestRecord[]) => {
+    const sorted = [...rs].sort((a, b) => a.index - b.index);
+    return sorted.map((r) => Math.round((r.scheduled_at - sorted[0]!.scheduled_at) * 1000) / 1000);
+  };
+  // Constant arrivals at 20/s: every 50 ms, whichever worker sends it.
+  assert.deepEqual(offsets(two.records), Array.from({ length: 10 }, (_, i) => i * 50));
+  assert.deepEqual(offsets(two.records), offsets(one.records));
+  // Sent at the scheduled time on the parent's clock (each worker's clock has the parent's zero).
+  for (const r of two.records) assert.ok(r.sent_at! >= r.scheduled_at - 0.001 && r.sent_at! - r.scheduled_at < 200, `lag ${r.sent_at! - r.scheduled_at}`);
+  const ws = (two.result.scenarios[0]!.client as { workers: Array<{ requests: number }> }).workers;
+  assert.deepEqual(ws.map((w) => w.requests), [5, 5]);
+});
+
+test('a killed worker fails the scenario with LLMBENCH_WORKER_FAILED, keeps its records, leaves nothing running', async () => {
+  const s = await startScriptedServer({ ttftMs: TTFT, itlMs: ITL });
+  servers.push(s);
+  // TEST ONLY hook (src/runner/worker-main.ts): worker 1 kills itself with SIGKILL after its 2nd record.
+  const r = await runWith(s, 2, ['--concurrency', '4', '--requests', '40'], { LLMBENCH_TEST_KILL_WORKER: '1:2' });
+  assert.equal(r.code, 4, r.stderr);
+  const scen = r.result.scenarios[0]!;
+  assert.equal(scen.status, 'failed');
+  assert.equal(scen.error!.code, 'LLMBENCH_WORKER_FAILED');
+  assert.match(scen.error!.message, /^worker 1 \(pid \d+\) was killed by SIGKILL during the scenario; the records it sent before are kept$/);
+  const ws = (scen.client as { workers: Array<{ requests: number; cpu_s: number | null }> }).workers;
+  assert.equal(ws[1]!.requests, 2);
+  assert.equal(ws[1]!.cpu_s, null);
+  // Worker 0 finished its whole share (streams 0 and 2: 20 requests); worker 1's two records are kept.
+  assert.equal(ws[0]!.requests, 20);
+  const sentBy1 = r.records.filter((x) => [1, 3].includes(x.index % 4));
+  assert.equal(sentBy1.length, 2);
+  assert.equal(r.records.length, 22);
+  assert.equal(scen.summary.requests_ok, 22);
+  for (const pid of r.pids) assert.equal(alive(pid), false, `worker pid ${pid} still running`);
+});
+
+test('--workers usage errors: exit 2 before anything is sent', async () => {
+  const s = await startScriptedServer({ ttftMs: 1, itlMs: 1 });
+  servers.push(s);
+  const out = tempDir();
+  const cases: Array<[string[], RegExp]> = [
+    [['--target', s.url, '--workers', '0'], /--workers: '0' is not a whole number ≥ 1 nor auto/],
+    [['--target', s.url, '--workers', '1.5'], /--workers: '1.5' is not a whole number ≥ 1 nor auto/],
+    [['--workers', '2'], /--workers: applies to server targets only/],
+    [['--target', s.url, '--workers', '2', '--synthetic-conversations', '4'], /--workers: cannot be combined with --synthetic-conversations yet: sessions are not divided among workers/],
+  ];
+  for (const [args, want] of cases) {
+    const r = await runCli(['run', '--requests', '2', '--out', out, ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, want);
+  }
+  assert.equal(s.requests.length, 0);
+  assert.deepEqual(readdirSync(out), []);
+});
+
+test('worker shares: W workers divide the process share; under --shard I/N a sub-share of the shard', () => {
+  assert.deepEqual(workerShare(1, 3, null), { index: 1, count: 3 });
+  assert.deepEqual(workerShare(1, 3, { index: 2, count: 4 }), { index: 6, count: 12 });
+  // Open loop and closed loop: shard 1 of 2, split over 3 workers, sends exactly the shard's indexes, each once.
+  for (const streams of [null, 4, 12]) {
+    const shard = { index: 1, count: 2 };
+    const byWorkers = [0, 1, 2].flatMap((w) => ownedIndexes(40, workerShare(w, 3, shard), streams)).sort((a, b) => a - b);
+    assert.deepEqual(byWorkers, ownedIndexes(40, shard, streams), `streams ${streams}`);
+  }
+  assert.equal(resolveWorkers('auto', 16), 15);
+  assert.equal(resolveWorkers('auto', 1), 1);
+  assert.equal(resolveWorkers(undefined, 8), 1);
+  assert.deepEqual(runConfigProblems({ target: 'http://127.0.0.1:1', workers: 'auto' }), []);
+  assert.deepEqual(runConfigProblems({ target: 'http://127.0.0.1:1', workers: 0 }).map((p) => p.where), ['--workers']);
+});
