@@ -204,6 +204,14 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
     if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
     return at;
   };
+  /** The same, for worker processes: they wait for the instant themselves, so it is only computed here. */
+  const workersPhaseEpoch = async (): Promise<number | null> => {
+    if (startAtEpoch === null) return null;
+    const { k, epoch } = await phaseEpoch();
+    const late = epoch === null ? 0 : Date.now() - epoch;
+    if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch!).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+    return epoch;
+  };
   let out: RunOutput | null = null;
   const allRecords: RequestRecord[] = [];
   let failed = 0;
@@ -285,7 +293,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const fromWorkers: { reports: WorkerReport[] | null; failure: { code: string; message: string } | null } = { reports: null, failure: null };
           const runRes =
             pool
-              ? await runOnWorkers(pool, spec.id, requests, async () => (startAtEpoch === null && !barrier ? null : (await phaseEpoch()).epoch), execCtx, plan.requests !== null ? requests : null, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }))
+              ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.requests !== null ? requests : null, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }))
               : sessionsOf && isSessionWorkload(workload)
               ? await executeSessions({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, execCtx)
               : await executeScenario({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests }, execCtx);

@@ -207,3 +207,37 @@ test('worker shares: W workers divide the process share; under --shard I/N a sub
   assert.deepEqual(runConfigProblems({ target: 'http://127.0.0.1:1', workers: 'auto' }), []);
   assert.deepEqual(runConfigProblems({ target: 'http://127.0.0.1:1', workers: 0 }).map((p) => p.where), ['--workers']);
 });
+
+test('Ctrl-C with --workers: the parent stops every worker, keeps each record received, and nothing is left running', async () => {
+  const s = await startScriptedServer({ ttftMs: TTFT, itlMs: 20 });
+  servers.push(s);
+  const out = tempDir();
+  const ac = new AbortController();
+  // Interrupt once records are on disk (a loaded machine may take long just to start the workers).
+  const completed = () => {
+    const dirs = readdirSync(out);
+    if (dirs.length !== 1) return 0;
+    try {
+      return readFileSync(join(out, dirs[0]!, 'requests.jsonl'), 'utf8').split('\n').filter((l) => l.endsWith('}')).length;
+    } catch {
+      return 0;
+    }
+  };
+  const watcher = (async () => {
+    for (let i = 0; i < 3000 && !ac.signal.aborted && completed() < 4; i++) await new Promise((res) => setTimeout(res, 10));
+    ac.abort('SIGINT');
+  })();
+  const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '10', '--concurrency', '4', '--duration', '20s', '--workers', '2', '--out', out], { signal: ac.signal });
+  await watcher;
+  assert.equal(r.code, 130, r.stderr);
+  const { result, records } = readRun(out);
+  assert.equal(result.interrupted, true);
+  const scen = result.scenarios[0]!;
+  assert.equal(scen.status, 'interrupted');
+  assert.ok(records.length >= 4 && records.length < 200, `${records.length} records`);
+  assert.equal(scen.summary.requests_total, records.length);
+  const ws = (scen.client as { workers: Array<{ pid: number; requests: number }> }).workers;
+  assert.equal(ws.length, 2);
+  assert.equal(ws[0]!.requests + ws[1]!.requests, records.length);
+  for (const w of ws) assert.equal(alive(w.pid), false, `worker pid ${w.pid} still running`);
+});
