@@ -11,7 +11,8 @@
  * for on its own clock, which has the parent's zero. Records come back over IPC; the parent writes them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { epochNow } from '../core/clock.js';
 import { EXIT_CODES, LlmbenchError } from '../core/errors.js';
 import { type RequestRecord } from '../core/record.js';
@@ -57,8 +58,12 @@ export function workerShare(w: number, count: number, shard: Share | null): Shar
 }
 
 /** Node flags to start a worker with: the parent's (tsx's loader under tests), minus the test runner's own. */
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((a) => !a.startsWith('--test') && !a.startsWith('--inspect') && !a.startsWith('--cpu-prof') && !a.startsWith('--prof'));
+function workerExecArgv(entry: string): string[] {
+  const args = process.execArgv.filter((a) => !a.startsWith('--test') && !a.startsWith('--inspect') && !a.startsWith('--cpu-prof') && !a.startsWith('--prof'));
+  // Sources run through tsx registered in-process (bin/llmbench.js without dist/) leave no flag to inherit: the
+  // worker's .ts entry needs the loader named explicitly (by path, so it resolves from any working directory).
+  if (entry.endsWith('.ts') && !args.some((a) => a.includes('tsx'))) args.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
+  return args;
 }
 
 /** The worker entry next to this module: worker-main.js from dist, worker-main.ts from sources under tsx. */
@@ -117,7 +122,7 @@ export class WorkerPool {
     const entry = workerEntry();
     let opened = 0;
     for (let w = 0; w < this.opts.count; w++) {
-      const child = fork(entry, [], { execArgv: workerExecArgv(), env: this.opts.env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(entry, [], { execArgv: workerExecArgv(entry), env: this.opts.env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const slot: Slot = { w, child, exited: null, error: null, done: false, ready: null, report: { worker: w, pid: child.pid ?? null, requests: 0, cpu_s: null, event_loop_delay_p99_ms: null } };
       this.slots.push(slot);
       child.on('message', (m: ToParent) => {
