@@ -241,3 +241,39 @@ test('Ctrl-C with --workers: the parent stops every worker, keeps each record re
   assert.equal(ws[0]!.requests + ws[1]!.requests, records.length);
   for (const w of ws) assert.equal(alive(w.pid), false, `worker pid ${w.pid} still running`);
 });
+
+test('--shard with --workers: each shard divides its share among its workers; merged, one schedule from the start instant', async () => {
+  const s = await startScriptedServer({ ttftMs: 5, itlMs: 2, tokens: 3 });
+  servers.push(s);
+  const out = tempDir();
+  const startAt = String(Date.now() + 2500);
+  const plan = ['--rate', '20,40', '--arrival', 'constant', '--requests', '8', '--output-tokens', '3', '--input-tokens', '8'];
+  const rs = await Promise.all([0, 1].map((i) => runCli(['run', '--target', s.url, ...plan, '--workers', '2', '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--name', 'sw'])));
+  for (const r of rs) assert.equal(r.code, 0, r.stderr);
+  const dirs = readdirSync(out).filter((d) => d.includes('_shard-')).sort((a, b) => Number(/_shard-(\d)/.exec(a)![1]) - Number(/_shard-(\d)/.exec(b)![1])).map((d) => join(out, d));
+  assert.equal(dirs.length, 2);
+  for (const [i, d] of dirs.entries()) {
+    const result = JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as RunResult;
+    for (const scen of result.scenarios) {
+      // Shard i of 2, worker w of 2: share {i + 2w, 4}, two of the 8 arrivals each.
+      const ws = (scen.client as { workers: Array<{ requests: number }> }).workers;
+      assert.deepEqual(ws.map((w) => w.requests), [0, 1].map((w) => ownedIndexes(8, workerShare(w, 2, { index: i, count: 2 }), null).length));
+      assert.deepEqual(ws.map((w) => w.requests), [2, 2]);
+    }
+  }
+  const merged = join(out, 'merged');
+  const m = await runCli(['merge', ...dirs, '--out', merged]);
+  assert.equal(m.code, 0, m.stderr);
+  const result = JSON.parse(readFileSync(join(merged, 'results.json'), 'utf8')) as RunResult;
+  const records = readFileSync(join(merged, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RequestRecord);
+  for (const [id, gap] of [['in8_out3_r20', 50], ['in8_out3_r40', 25]] as const) {
+    const sc = records.filter((r) => r.scenario_id === id).sort((a, b) => a.index - b.index);
+    assert.deepEqual(sc.map((r) => r.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+    // Four processes (2 shards × 2 workers) sent them, on one schedule: the arrivals interleave exactly.
+    for (let i = 1; i < 8; i++) assert.ok(Math.abs(sc[i]!.scheduled_at - sc[i - 1]!.scheduled_at - gap) < 1, `${id} gap before ${i}: ${sc[i]!.scheduled_at - sc[i - 1]!.scheduled_at}`);
+  }
+  // The first scenario's request 0 at the --start-at instant itself, on the merged clock.
+  const first = records.find((r) => r.scenario_id === 'in8_out3_r20' && r.index === 0)!;
+  assert.ok(Math.abs(first.scheduled_at + (result.clock_origin_epoch_ms as number) - Number(startAt)) < 1);
+  assert.equal(result.scenarios.every((x) => x.status === 'ok'), true);
+});
