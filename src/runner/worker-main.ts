@@ -5,9 +5,10 @@
  * the schedule. Its clock has the parent's zero, so every record it sends back reads as if the parent had sent the
  * request. The parent is the one writer: records go back over IPC, nothing is written here.
  *
- * Messages (parent → worker): init, scenario, start, abort. (worker → parent): opened, error, ready, record, done.
+ * Messages (parent → worker): init, scenario, start, abort. (worker → parent): opened, error, ready, records, done.
  */
 import { RunClock } from '../core/clock.js';
+import { type RequestRecord } from '../core/record.js';
 import { LlmbenchError } from '../core/errors.js';
 import { type RunConfig } from './config.js';
 import { buildRunPlan } from './plan.js';
@@ -43,9 +44,28 @@ let sent = 0;
  */
 const killHook = /^(\d+):(\d+)$/.exec(process.env.LLMBENCH_TEST_KILL_WORKER ?? '');
 let killAfter = -1;
-function killSelf(last: ToParent): void {
+function killSelf(): void {
   // Once the last record has left: the parent must have received everything sent before the death.
-  process.send?.(last, () => process.kill(process.pid, 'SIGKILL'));
+  process.send?.(takeBatch(), () => process.kill(process.pid, 'SIGKILL'));
+}
+
+/**
+ * Records go back in batches (at most BATCH_MS late, BATCH_RECORDS at a time): one IPC message per record cost
+ * both processes a wake-up each. A batch is always sent before the scenario's 'done'.
+ */
+const BATCH_MS = 20;
+const BATCH_RECORDS = 64;
+let batch: RequestRecord[] = [];
+let flushTimer: NodeJS.Timeout | null = null;
+function takeBatch(): ToParent {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  const records = batch;
+  batch = [];
+  return { type: 'records', records };
+}
+function flush(): void {
+  if (batch.length) send(takeBatch());
 }
 const starts: Array<(epoch: number) => void> = [];
 const pendingStarts: number[] = [];
@@ -101,11 +121,14 @@ async function runScenario(m: Extract<ToWorker, { type: 'scenario' }>): Promise<
         return at;
       },
       onRecord: (r) => {
-        if (++sent === killAfter) killSelf({ type: 'record', record: r });
-        else send({ type: 'record', record: r });
+        batch.push(r);
+        if (++sent === killAfter) killSelf();
+        else if (batch.length >= BATCH_RECORDS) flush();
+        else flushTimer ??= setTimeout(flush, BATCH_MS);
       },
     },
   );
+  flush();
   const report = self.stop(0).report;
   send({ type: 'done', interrupted: run.interrupted, cpu_s: report.cpu_s, event_loop_delay_p99_ms: report.event_loop_delay_p99_ms });
 }

@@ -29,7 +29,7 @@ export type ToParent =
   | { type: 'opened' }
   | { type: 'error'; code: string; message: string }
   | { type: 'ready'; repeat: number }
-  | { type: 'record'; record: RequestRecord }
+  | { type: 'records'; records: RequestRecord[] }
   | { type: 'done'; interrupted: boolean; cpu_s: number; event_loop_delay_p99_ms: number | null };
 
 /** One worker's part of a scenario, as results.json records it (scenarios[].client.workers[]). */
@@ -49,7 +49,7 @@ export interface WorkerFailure {
 }
 
 /** How far ahead of now a start instant is set, so every worker has it before it comes (IPC takes well under this). */
-const START_LEAD_MS = 50;
+const START_LEAD_MS = 100;
 
 /** The share worker `w` of `count` sends, inside the process's own share (--shard) when there is one. */
 export function workerShare(w: number, count: number, shard: Share | null): Share {
@@ -205,9 +205,11 @@ export class WorkerPool {
       });
     };
     this.onMessage = (s, m) => {
-      if (m.type === 'record') {
-        if (!m.record.warmup) s.report.requests++;
-        onRecord(m.record, s.w);
+      if (m.type === 'records') {
+        for (const r of m.records) {
+          if (!r.warmup) s.report.requests++;
+          onRecord(r, s.w);
+        }
       } else if (m.type === 'ready') s.ready = m.repeat;
       else if (m.type === 'done') {
         s.done = true;

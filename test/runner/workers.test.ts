@@ -77,8 +77,8 @@ function checkTimings(rs: RequestRecord[], label: string): void {
   // The server waits TTFT, then ITL per further token: a client can only measure more, and (generously, on a
   // loaded machine) not a lot more.
   for (const r of rs) {
-    assert.ok(r.ttft_ms! >= TTFT - 1 && r.ttft_ms! < TTFT + 400, `${label} ttft ${r.ttft_ms}`);
-    assert.ok(r.tpot_ms! >= ITL - 1 && r.tpot_ms! < ITL + 200, `${label} tpot ${r.tpot_ms}`);
+    assert.ok(r.ttft_ms! >= TTFT - 1 && r.ttft_ms! < TTFT + 1000, `${label} ttft ${r.ttft_ms}`);
+    assert.ok(r.tpot_ms! >= ITL - 1 && r.tpot_ms! < ITL + 500, `${label} tpot ${r.tpot_ms}`);
     assert.ok(r.e2e_ms! >= TTFT + (OUT - 1) * ITL - 1, `${label} e2e ${r.e2e_ms}`);
   }
 }
@@ -145,8 +145,15 @@ test('--workers 2, open loop: the same arrival times (exactly, on the parent clo
   // Constant arrivals at 20/s: every 50 ms, whichever worker sends it.
   assert.deepEqual(offsets(two.records), Array.from({ length: 10 }, (_, i) => i * 50));
   assert.deepEqual(offsets(two.records), offsets(one.records));
-  // Sent at the scheduled time on the parent's clock (each worker's clock has the parent's zero).
-  for (const r of two.records) assert.ok(r.sent_at! >= r.scheduled_at - 0.001 && r.sent_at! - r.scheduled_at < 200, `lag ${r.sent_at! - r.scheduled_at}`);
+  // Never sent before its scheduled time (a loaded machine may send late: the upper bound is generous).
+  for (const r of two.records) assert.ok(r.sent_at! >= r.scheduled_at - 0.001 && r.sent_at! - r.scheduled_at < 1000, `lag ${r.sent_at! - r.scheduled_at}`);
+  // Each worker's clock has the parent's zero: the first token a worker recorded is never before the server (in
+  // this process, on the parent's clock too) wrote it, and the timestamps are on one clock (not seconds apart).
+  const originMono = (two.result.clock_origin_epoch_ms as number) - performance.timeOrigin;
+  for (const r of two.records) {
+    const written = s.writes.get(`llmbench-${r.scenario_id}-${r.repeat}-${r.index}`)![0]! - originMono;
+    assert.ok(r.first_token_at! >= written - 1 && r.first_token_at! - written < 1000, `request ${r.index}: first token recorded at ${r.first_token_at}, written at ${written}`);
+  }
   const ws = (two.result.scenarios[0]!.client as { workers: Array<{ requests: number }> }).workers;
   assert.deepEqual(ws.map((w) => w.requests), [5, 5]);
 });
