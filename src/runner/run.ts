@@ -293,7 +293,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const fromWorkers: { reports: WorkerReport[] | null; failure: { code: string; message: string } | null } = { reports: null, failure: null };
           const runRes =
             pool
-              ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.requests !== null ? requests : null, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }))
+              ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.durationMs, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }))
               : sessionsOf && isSessionWorkload(workload)
               ? await executeSessions({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, execCtx)
               : await executeScenario({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests }, execCtx);
@@ -398,7 +398,7 @@ async function runOnWorkers(
   requests: number | null,
   phaseEpoch: () => Promise<number | null>,
   ctx: ExecContext,
-  total: number | null,
+  durationMs: number | null,
   report: (workers: WorkerReport[], failure: { code: string; message: string } | null) => void,
 ): Promise<{ records: RequestRecord[]; interrupted: boolean }> {
   const records: RequestRecord[] = [];
@@ -412,7 +412,7 @@ async function runOnWorkers(
     c.done++;
     if (r.status !== 'ok') c.failed++;
     counts.set(r.repeat, c);
-    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total, elapsedMs: ctx.clock.now() - t0, durationMs: null });
+    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: requests, elapsedMs: ctx.clock.now() - t0, durationMs });
   });
   report(res.workers, res.failure);
   return { records, interrupted: res.interrupted };
