@@ -78,8 +78,10 @@ function fail(e: unknown): never {
 }
 
 async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
-  // Perplexity is measured once, by the parent; the worker only sends the schedule's requests.
-  const config: RunConfig = { ...m.config, workers: 1, quality: m.config.quality ? { ...m.config.quality, perplexity: null } : undefined };
+  // Perplexity is measured once, by the parent; the worker only sends the schedule's requests. Its share and start
+  // instants come from the parent, so the shard settings are dropped (a --start-at near the end of its lead time
+  // must not be refused here a moment after the parent accepted it).
+  const config: RunConfig = { ...m.config, workers: 1, shard: null, startAt: null, quality: m.config.quality ? { ...m.config.quality, perplexity: null } : undefined };
   plan = await buildRunPlan(config, { cwd: m.cwd, env: process.env, signal: abort.signal, log: () => undefined });
   clock = RunClock.sharing(m.originEpoch);
   share = m.share;
