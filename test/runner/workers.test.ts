@@ -11,6 +11,7 @@ import { ownedIndexes } from '../../src/schedules/partition.js';
 import { resolveWorkers, runConfigProblems } from '../../src/runner/config.js';
 import { workerShare } from '../../src/runner/workers.js';
 import { validate } from '../support/json-schema.js';
+import { epochNow, RunClock } from '../../src/core/clock.js';
 
 const resultsSchema = JSON.parse(readFileSync('docs/results.schema.json', 'utf8'));
 const TTFT = 40;
@@ -283,4 +284,18 @@ test('--shard with --workers: each shard divides its share among its workers; me
   const first = records.find((r) => r.scenario_id === 'in8_out3_r20' && r.index === 0)!;
   assert.ok(Math.abs(first.scheduled_at + (result.clock_origin_epoch_ms as number) - Number(startAt)) < 1);
   assert.equal(result.scenarios.every((x) => x.status === 'ok'), true);
+});
+
+test('RunClock.sharing: a clock on another clock\'s zero reads the same time', () => {
+  const parent = new RunClock();
+  const worker = RunClock.sharing(parent.originEpoch);
+  assert.equal(worker.originEpoch, parent.originEpoch);
+  assert.equal(worker.fromEpoch(parent.originEpoch + 1234), 1234);
+  // Read one after the other: the second reading is never earlier, and (same process) within a few ms.
+  const a = parent.now();
+  const b = worker.now();
+  const c = parent.now();
+  assert.ok(b >= a - 1e-6 && b <= c + 1e-6, `${a} ≤ ${b} ≤ ${c}`);
+  const e = epochNow();
+  assert.ok(Math.abs(worker.now() - (e - parent.originEpoch)) < 5);
 });
