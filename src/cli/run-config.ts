@@ -54,6 +54,7 @@ export function runConfigFromOptions(args: ParsedArgs): { config: RunConfig; pro
     ['shard', 'shard'],
     ['startAt', 'startAt'],
     ['leadTime', 'leadTimeMs'],
+    ['workers', 'workers'],
   ]);
   if (args.explicit.has('header')) config.headers = parseHeaders((v.header as string[] | undefined) ?? [], problems);
   const server = pick({} as NonNullable<RunConfig['server']>, args, [

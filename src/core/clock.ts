@@ -26,6 +26,16 @@ export class RunClock implements Clock {
     this.originEpoch = performance.timeOrigin + this.originMono;
   }
   private readonly base: Clock;
+  /**
+   * A clock on another process's zero (its `originEpoch`): now() = epochNow() − originEpoch, so a worker process's
+   * timestamps read as if the process that made the original clock had taken them.
+   */
+  static sharing(originEpoch: number): RunClock {
+    const c = new RunClock();
+    (c as { originMono: number }).originMono = originEpoch - performance.timeOrigin;
+    (c as { originEpoch: number }).originEpoch = originEpoch;
+    return c;
+  }
   now(): number {
     return this.base.now() - this.originMono;
   }

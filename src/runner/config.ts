@@ -56,10 +56,15 @@ export interface RunConfig {
   startAt?: string | number | null;
   /** How far in the past `startAt` may be before it is refused, ms (--lead-time; default 60 s). */
   leadTimeMs?: number;
+  /**
+   * Worker processes that divide this process's load (--workers, docs/scale.md): a number, or 'auto' for
+   * max(1, cores − 1). Absent or 1: everything is sent from this process. Server targets only.
+   */
+  workers?: number | 'auto';
 }
 
 /** The keys a shard's recorded configuration has beyond the plan all shards share (`llmbench merge` ignores them). */
-export const SHARD_KEYS = ['shard', 'startAt', 'leadTimeMs'] as const;
+export const SHARD_KEYS = ['shard', 'startAt', 'leadTimeMs', 'workers'] as const;
 
 export interface ServerConfig {
   /** Adapter: auto (detect), openai, vllm, sglang, lmdeploy, trtllm, triton, tgi, llamacpp, ollama, mindie. */
@@ -250,6 +255,7 @@ const isInt = (v: unknown, min: number): boolean => typeof v === 'number' && Num
 export function runConfigProblems(c: RunConfig, now: number = Date.now()): Problem[] {
   const p: Problem[] = [];
   p.push(...shardProblems(c, now));
+  p.push(...workersProblems(c));
   const w = c.workload ?? {};
   const q = c.quality ?? {};
   const l = c.load ?? {};
@@ -354,6 +360,26 @@ function steadyStateProblems(c: RunConfig): Problem[] {
     if (c.workload?.conversations || c.workload?.syntheticConversations) p.push({ where: '--stop-when-saturated', message: 'cannot be combined with conversations yet', hint: 'run conversations without it' });
   }
   return p;
+}
+
+/** --workers: a whole number ≥ 1 or 'auto', server targets only, no conversations (sessions are not divided yet). */
+function workersProblems(c: RunConfig): Problem[] {
+  const p: Problem[] = [];
+  const n = c.workers;
+  if (n === undefined || n === null) return p;
+  if (n !== 'auto' && !isInt(n, 1)) p.push({ where: '--workers', message: `${JSON.stringify(n)} is not a whole number ≥ 1 nor auto`, hint: 'e.g. --workers 4, or --workers auto (one per core but one)' });
+  if (!c.target) p.push({ where: '--workers', message: 'applies to server targets only', hint: 'the embedded engine runs in one process: give --target to load a server from several workers' });
+  const w = c.workload ?? {};
+  // Each worker would judge saturation on its own share only; one verdict needs the samples of all of them.
+  if (c.load?.stopWhenSaturated && n !== 1) p.push({ where: '--workers', message: 'cannot be combined with --stop-when-saturated yet: the detector needs the requests in flight of every worker', hint: 'run --stop-when-saturated from one process (drop --workers)' });
+  if (w.conversations || (w.syntheticConversations ?? null) !== null) p.push({ where: '--workers', message: `cannot be combined with ${w.conversations ? '--conversations' : '--synthetic-conversations'} yet: sessions are not divided among workers`, hint: 'run conversations from one process (drop --workers)' });
+  return p;
+}
+
+/** The number of worker processes `workers` means here: 'auto' is max(1, cores − 1). */
+export function resolveWorkers(workers: number | 'auto' | null | undefined, cores: number): number {
+  if (workers === 'auto') return Math.max(1, cores - 1);
+  return workers ?? 1;
 }
 
 /** Engine settings and the flags that set them, for "applies to the embedded engine only". */

@@ -5,6 +5,7 @@
  * embedded engine with its model made, pinned and measured.
  */
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError, type Problem } from '../core/errors.js';
 import { type RunClock } from '../core/clock.js';
@@ -26,7 +27,7 @@ import { loadModelShape } from '../estimate/load-shape.js';
 import { addEfficiency } from './efficiency.js';
 import { product, type Variant } from './matrix.js';
 import { type OpenedTarget, type RunPlan, type TargetVariantValue, type WorkloadVariantValue } from './run.js';
-import { parseStartAt, RUN_DEFAULTS, recordedConfig, runConfigProblems, toLength, type RunConfig } from './config.js';
+import { parseStartAt, resolveWorkers, RUN_DEFAULTS, recordedConfig, runConfigProblems, toLength, type RunConfig } from './config.js';
 import { datasetItems, datasetWorkload, perplexityOf } from './quality-config.js';
 
 /** How each server's resetCache flushes (src/targets/specs), for cache_state.how. */
@@ -314,6 +315,7 @@ export async function buildRunPlan(config: RunConfig, io: PlanIO): Promise<RunPl
     shard: config.shard && config.shard.count > 1 ? { index: config.shard.index, count: config.shard.count } : null,
     startAtEpoch: config.startAt !== undefined && config.startAt !== null ? parseStartAt(config.startAt) : null,
     leadTimeMs: config.leadTimeMs ?? RUN_DEFAULTS.leadTimeMs,
+    workers: target && resolveWorkers(config.workers, cpus().length) > 1 ? { count: resolveWorkers(config.workers, cpus().length), config, cwd: io.cwd, env: { ...process.env, ...io.env } } : null,
     api,
     name: o.name ?? null,
     outDir: resolve(io.cwd, o.out ?? RUN_DEFAULTS.out),

@@ -25,13 +25,15 @@ import { isSessionWorkload } from '../workloads/conversations/session-workload.j
 import { prefixCacheHitRateMax } from '../workloads/traces.js';
 import { buildMatrix, type ScenarioSpec, type Variant } from './matrix.js';
 import { RunOutput } from './output.js';
-import { SelfMonitor } from './self-monitor.js';
+import { LOOP_DELAY_LIMIT_MS, SelfMonitor } from './self-monitor.js';
 import { startHeartbeat } from './heartbeat.js';
 import { ownedIndexes, type Share, streamsOf } from '../schedules/partition.js';
 import { clockSync } from '../core/clock-sync.js';
 import { SHARD_KEYS } from './config.js';
 import { barrierKey, ShardBarrier, waitUntil } from './shard-sync.js';
 import { join } from 'node:path';
+import { type RunConfig } from './config.js';
+import { WorkerPool, type WorkerReport } from './workers.js';
 
 export interface TargetVariantValue {
   model: string | null;
@@ -79,6 +81,11 @@ export interface RunPlan extends ExecSettings {
   /** Wall-clock instant (epoch ms) the first timed phase starts (--start-at); null: at once. */
   startAtEpoch?: number | null;
   leadTimeMs?: number;
+  /**
+   * --workers N > 1: the load is divided among N worker processes (./workers.ts) that rebuild this plan from the
+   * configuration (the real one: the recorded `config` has secrets redacted). Absent: this process sends it all.
+   */
+  workers?: { count: number; config: RunConfig; cwd: string; env: NodeJS.ProcessEnv } | null;
   /** Flush the prefix cache before each scenario where the target can (--no-cache-reset: keep it). */
   cacheReset?: boolean;
   /** Opens a target variant with a connection pool / sequence count sized for `concurrency`. */
@@ -179,20 +186,33 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
   const sharedPlan = Object.fromEntries(Object.entries(plan.config).filter(([k]) => !(SHARD_KEYS as readonly string[]).includes(k)));
   const barrier = shard && startAtEpoch !== null ? new ShardBarrier(join(plan.outDir, '.llmbench-barrier', barrierKey(sharedPlan, startAtEpoch)), shard, plan.timeoutMs + (plan.leadTimeMs ?? 60_000)) : null;
   let phase = 0;
-  /** The run-clock start of the next timed phase: --start-at first, then the shards' barrier (./shard-sync.ts). */
-  const startAt = startAtEpoch === null ? undefined : async (): Promise<number> => {
+  /** The wall-clock start (epoch ms) of the next timed phase: --start-at first, then the shards' barrier; null: now. */
+  const phaseEpoch = async (): Promise<{ k: number; epoch: number | null }> => {
     const k = phase++;
     let epoch: number | null = startAtEpoch;
     if (k > 0) {
       epoch = barrier ? await barrier.arrive(k, hooks.signal) : null;
       if (barrier && epoch === null && !hooks.signal.aborted) result.warnings.push({ code: 'SHARD_BARRIER_TIMEOUT', message: `phase ${k} started without the other shards: not all ${shard!.count} reached the barrier in ${plan.outDir}`, hint: 'shards must share --out (one ReadWriteMany volume) for later scenarios to start together' });
     }
+    return { k, epoch };
+  };
+  /** The run-clock start of the next timed phase: --start-at first, then the shards' barrier (./shard-sync.ts). */
+  const startAt = startAtEpoch === null ? undefined : async (): Promise<number> => {
+    const { k, epoch } = await phaseEpoch();
     if (epoch === null) return clock.now();
     const at = clock.fromEpoch(epoch);
     await waitUntil(clock, at, hooks.signal);
     const late = clock.now() - at;
     if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
     return at;
+  };
+  /** The same, for worker processes: they wait for the instant themselves, so it is only computed here. */
+  const workersPhaseEpoch = async (): Promise<number | null> => {
+    if (startAtEpoch === null) return null;
+    const { k, epoch } = await phaseEpoch();
+    const late = epoch === null ? 0 : Date.now() - epoch;
+    if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch!).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+    return epoch;
   };
   let out: RunOutput | null = null;
   const allRecords: RequestRecord[] = [];
@@ -210,8 +230,18 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
       if (hooks.signal.aborted) break;
       const maxConc = Math.max(...specs.map((s) => loadConcurrency(s.load, plan.requests ?? defaultRequests(s.load, s.workload.value.defaultRequests))));
       let opened: OpenedTarget;
+      let pool: WorkerPool | null = null;
       try {
         opened = await step(hooks, `opening ${describeVariant(variant)}`, () => plan.openTarget(variant.value, maxConc, clock));
+        if (plan.workers) {
+          const wk = plan.workers;
+          try {
+            pool = await step(hooks, `starting ${wk.count} workers`, () => WorkerPool.start({ count: wk.count, config: wk.config, cwd: wk.cwd, env: wk.env, shard, originEpoch: clock.originEpoch, connections: Math.ceil(maxConc / wk.count), signal: hooks.signal }));
+          } catch (e) {
+            await opened.target.close().catch(() => undefined);
+            throw e;
+          }
+        }
       } catch (e) {
         // The first target failing means nothing can run: a setup error (exit 3) before any folder is made.
         if (!out && byTarget.size === 1) throw e;
@@ -262,8 +292,11 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
               onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
               onPrepare: (p) => hooks.preparing?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
           };
+          const fromWorkers: { reports: WorkerReport[] | null; failure: { code: string; message: string } | null } = { reports: null, failure: null };
           const runRes =
-            sessionsOf && isSessionWorkload(workload)
+            pool
+              ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.durationMs, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }))
+              : sessionsOf && isSessionWorkload(workload)
               ? await executeSessions({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, execCtx)
               : await executeScenario({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests }, execCtx);
           hooks.progressDone?.();
@@ -281,16 +314,21 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           // Counted requests (a --measure-window may leave out some, or all, of the measured ones).
           const allFailed = stats.summary.requests_total > 0 && stats.summary.requests_ok === 0;
           if (plan.measureWindow && measured.length > 0 && stats.summary.requests_total === 0) warnings.push({ code: 'MEASURE_WINDOW_EMPTY', message: `no request of ${measured.length} was sent inside --measure-window ${plan.measureWindow.startMs / 1000}s,${plan.measureWindow.endMs / 1000}s: nothing was counted`, hint: 'the window counts from the timed phase\'s start: make the scenario longer (--duration, --requests) or the window earlier' });
+          const wf = fromWorkers.failure;
+          const workerReports = fromWorkers.reports;
+          // Each worker's own loop: a late one delays the timestamps of the requests it sent.
+          const lateWorker = workerReports?.find((w) => w.event_loop_delay_p99_ms !== null && w.event_loop_delay_p99_ms > LOOP_DELAY_LIMIT_MS);
+          if (lateWorker) warnings.push({ code: 'CLIENT_EVENT_LOOP_DELAY', message: `worker ${lateWorker.worker}'s event loop was delayed by up to ${lateWorker.event_loop_delay_p99_ms!.toFixed(1)} ms (p99): timestamps of its requests may be late by as much`, hint: 'add workers (--workers), or run llmbench on a machine that is not also running the server' });
           const scen: ScenarioResult = {
             id: spec.id,
             dims: spec.dims,
             workload: workload.describe(),
             load: { ...spec.load, description: describeLoad(spec.load), requests, duration_ms: plan.durationMs, warmup: plan.warmup, repeats: plan.repeats },
             target: opened.target.info,
-            status: runRes.interrupted ? 'interrupted' : allFailed ? 'failed' : 'ok',
-            error: allFailed ? { code: 'LLMBENCH_SCENARIO_FAILED', message: `all ${measured.length} requests failed: ${mostCommonError(measured)}` } : null,
+            status: wf ? 'failed' : runRes.interrupted ? 'interrupted' : allFailed ? 'failed' : 'ok',
+            error: wf ?? (allFailed ? { code: 'LLMBENCH_SCENARIO_FAILED', message: `all ${measured.length} requests failed: ${mostCommonError(measured)}` } : null),
             ...stats,
-            client: selfReport.report,
+            client: workerReports ? { ...selfReport.report, limited: selfReport.report.limited || Boolean(lateWorker), workers: workerReports } : selfReport.report,
             warnings,
           };
           if (monitorReport) Object.assign(scen, monitorReport);
@@ -311,14 +349,20 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           if (scen.status === 'failed') failed++;
           result.scenarios.push(scen);
           out!.writeResults(result);
+          if (wf) {
+            hooks.log(`scenario ${spec.id} failed: ${wf.message}; the run stops here (a dead worker's share cannot be sent)`);
+            break;
+          }
           if (runRes.interrupted) {
             result.interrupted = true;
             break;
           }
         }
       } finally {
+        await pool?.close();
         await opened.target.close().catch(() => undefined);
       }
+      if (pool?.broken) break;
       if (result.interrupted) break;
     }
   } finally {
@@ -344,7 +388,7 @@ function describeVariant(v: Variant<TargetVariantValue>): string {
 }
 
 /** One request with 1 output token, for prompt-size calibration; returns usage.prompt_tokens or null. */
-async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): Promise<number | null> {
+export async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): Promise<number | null> {
   let prompt: number | null = null;
   const noop = () => undefined;
   await target
@@ -357,7 +401,7 @@ async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): 
   return prompt;
 }
 
-function pickExec(p: ExecSettings): ExecSettings {
+export function pickExec(p: ExecSettings): ExecSettings {
   const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated } = p;
   return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated };
 }
@@ -371,6 +415,36 @@ function addSaturation(scen: ScenarioResult, s: NonNullable<ScenarioRun['saturat
   if (s.saturated) {
     scen.warnings.push({ code: 'SATURATED', message: `stopped ${s.phaseStart !== null ? `${((s.saturated_at_ms! - s.phaseStart) / 1000).toFixed(1)} s into the timed phase (${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock)` : `at ${(s.saturated_at_ms! / 1000).toFixed(1)} s on the run clock`}: requests in flight and TTFT kept growing (95 % confidence intervals of both slopes above 0), so the server could not keep up with ${(scen.load as { description?: string }).description ?? 'this rate'}; its latencies measure a growing queue`, hint: 'compare lower rates, or read the rate at which saturation starts from a sweep' });
   }
+}
+
+/**
+ * One scenario on the worker processes: the same ExecContext callbacks as in-process (records to the writer,
+ * progress), with the records arriving over IPC. `report` receives the per-worker figures and a worker's failure.
+ */
+async function runOnWorkers(
+  pool: WorkerPool,
+  id: string,
+  requests: number | null,
+  phaseEpoch: () => Promise<number | null>,
+  ctx: ExecContext,
+  durationMs: number | null,
+  report: (workers: WorkerReport[], failure: { code: string; message: string } | null) => void,
+): Promise<ScenarioRun> {
+  const records: RequestRecord[] = [];
+  const counts = new Map<number, { done: number; failed: number }>();
+  const t0 = ctx.clock.now();
+  const res = await pool.runScenario(id, requests, phaseEpoch, (r) => {
+    records.push(r);
+    ctx.onRecord(r);
+    if (r.warmup) return;
+    const c = counts.get(r.repeat) ?? { done: 0, failed: 0 };
+    c.done++;
+    if (r.status !== 'ok') c.failed++;
+    counts.set(r.repeat, c);
+    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: requests, elapsedMs: ctx.clock.now() - t0, durationMs });
+  });
+  report(res.workers, res.failure);
+  return { records, interrupted: res.interrupted };
 }
 
 function mostCommonError(records: RequestRecord[]): string {

@@ -104,6 +104,12 @@ export const SHARD_OPTIONS: OptionDef[] = [
       throw new OptionValueError((e as Error).message, 'e.g. 2026-12-03T10:00:00Z or 1796292000000');
     }
   } },
+  { name: 'workers', kind: 'string', placeholder: 'N|auto', group: 'Shards', description: 'divide this process\'s load among N worker processes (auto: one per core but one), all on one schedule: the same arrival times, request indexes and prompts as one process; server targets only', defaultText: '1 (this process)', parse: (raw) => {
+    if (raw.trim() === 'auto') return 'auto';
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    if (!Number.isInteger(v) || v < 1) throw new OptionValueError(`'${raw}' is not a whole number ≥ 1 nor auto`, 'e.g. --workers 4, or --workers auto (one per core but one)');
+    return v;
+  } },
   { name: 'lead-time', kind: 'duration', default: RUN_DEFAULTS.leadTimeMs, defaultText: '60s', placeholder: 'DURATION', group: 'Shards', description: 'a --start-at further in the past than this is a usage error (a shard that starts that late would not be sending the same load)' },
 ];
 
