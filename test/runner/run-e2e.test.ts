@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { type RunResult } from '../../src/core/result.js';
-import { readOnlyRun } from '../support/run-folder.js';
+import { interruptAfterRecords, readOnlyRun } from '../support/run-folder.js';
 
 const servers: ScriptedServer[] = [];
 after(async () => {
@@ -125,21 +125,7 @@ test('Ctrl-C stops sending, keeps completed requests, marks the run interrupted 
   const s = await server({ itlMs: 20 });
   const out = tempDir();
   const ac = new AbortController();
-  // Ctrl-C once two requests are on disk, not after a fixed time: a loaded machine may take longer than any fixed
-  // delay just to start the run, and then nothing would have completed yet.
-  const completed = () => {
-    const dirs = readdirSync(out);
-    if (dirs.length !== 1) return 0;
-    try {
-      return readFileSync(join(out, dirs[0]!, 'requests.jsonl'), 'utf8').split('\n').filter((l) => l.endsWith('}')).length;
-    } catch {
-      return 0;
-    }
-  };
-  const watcher = (async () => {
-    for (let i = 0; i < 3000 && !ac.signal.aborted && completed() < 2; i++) await new Promise((res) => setTimeout(res, 10));
-    ac.abort('SIGINT');
-  })();
+  const watcher = interruptAfterRecords(out, 2, ac);
   const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '10', '--duration', '20s', '--out', out], { signal: ac.signal });
   await watcher;
   assert.equal(r.code, 130, r.stderr);

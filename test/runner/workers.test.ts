@@ -11,6 +11,7 @@ import { ownedIndexes } from '../../src/schedules/partition.js';
 import { resolveWorkers, runConfigProblems } from '../../src/runner/config.js';
 import { workerShare } from '../../src/runner/workers.js';
 import { validate } from '../support/json-schema.js';
+import { interruptAfterRecords } from '../support/run-folder.js';
 import { epochNow, RunClock } from '../../src/core/clock.js';
 
 const resultsSchema = JSON.parse(readFileSync('docs/results.schema.json', 'utf8'));
@@ -222,20 +223,7 @@ test('Ctrl-C with --workers: the parent stops every worker, keeps each record re
   servers.push(s);
   const out = tempDir();
   const ac = new AbortController();
-  // Interrupt once records are on disk (a loaded machine may take long just to start the workers).
-  const completed = () => {
-    const dirs = readdirSync(out);
-    if (dirs.length !== 1) return 0;
-    try {
-      return readFileSync(join(out, dirs[0]!, 'requests.jsonl'), 'utf8').split('\n').filter((l) => l.endsWith('}')).length;
-    } catch {
-      return 0;
-    }
-  };
-  const watcher = (async () => {
-    for (let i = 0; i < 3000 && !ac.signal.aborted && completed() < 4; i++) await new Promise((res) => setTimeout(res, 10));
-    ac.abort('SIGINT');
-  })();
+  const watcher = interruptAfterRecords(out, 4, ac);
   const r = await runCli(['run', '--target', s.url, '--input-tokens', '8', '--output-tokens', '10', '--concurrency', '4', '--duration', '20s', '--workers', '2', '--out', out], { signal: ac.signal });
   await watcher;
   assert.equal(r.code, 130, r.stderr);
