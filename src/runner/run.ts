@@ -444,7 +444,8 @@ async function runOnWorkers(
     c.done++;
     if (r.status !== 'ok') c.failed++;
     counts.set(r.repeat, c);
-    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: requests, elapsedMs: ctx.clock.now() - t0, durationMs });
+    // Records count turns and `requests` counts sessions: no total, as in one process.
+    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: sessions ? null : requests, elapsedMs: ctx.clock.now() - t0, durationMs });
   });
   report(res.workers, res.failure);
   if (sessions) for (const r of renumberSessionRecords(records).sort((a, b) => a.repeat - b.repeat || a.index - b.index)) ctx.onRecord(r);

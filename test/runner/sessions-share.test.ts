@@ -172,3 +172,32 @@ test('--shard 0/2 and 1/2 with --synthetic-conversations, then merge: every (ses
   assert.equal(twice.code, 2);
   assert.match(twice.stderr, /turn 1 of session \S+ of conv6\S* \(repeat 0\) was also sent by shard 0: overlapping shards/);
 });
+
+test('--workers 2, --rate: session s arrives at the same offset as in one process, sent by worker s mod 2', async () => {
+  const s = await startScriptedServer({ itlMs: 1, piece: ' tok' }, { tokenize: true });
+  servers.push(s);
+  const open = ['--api', 'completions', '--synthetic-conversations', '5', '--turns-per-session', '2', '--turn-input-tokens', '4', '--turn-output-tokens', '2', '--rate', '40', '--arrival', 'constant', '--think-time', 'exp:3ms'];
+  const runs: Array<{ result: RunResult; records: RequestRecord[] }> = [];
+  for (const workers of [1, 2]) {
+    const out = tempDir();
+    const r = await runCli(['run', '--target', s.url, ...open, '--workers', String(workers), '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const [name] = readdirSync(out);
+    runs.push(readDir(join(out, name!)));
+  }
+  // Each session's first turn at its scheduled arrival, offsets from the first: 0, 25, 50, 75, 100 ms (constant, 40/s).
+  const arrivals = (rs: RequestRecord[]) => {
+    const firsts = rs.filter((r) => r.turn === 1);
+    const t0 = Math.min(...firsts.map((r) => r.scheduled_at));
+    return Object.fromEntries(firsts.map((r) => [r.session_id!, Math.round((r.scheduled_at - t0) * 1000) / 1000]));
+  };
+  const want = { s1: 0, s2: 25, s3: 50, s4: 75, s5: 100 };
+  for (const run of runs) {
+    assert.deepEqual(arrivals(run.records), want);
+    assert.deepEqual(run.records.map((r) => r.index).sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(run.records.map((r) => `${r.session_id}/${r.turn}`).sort(), ['s1/1', 's1/2', 's2/1', 's2/2', 's3/1', 's3/2', 's4/1', 's4/2', 's5/1', 's5/2']);
+  }
+  // Sessions 0, 2, 4 (s1, s3, s5) on worker 0, 1 and 3 on worker 1: two turns each.
+  const ws = (runs[1]!.result.scenarios[0]!.client as { workers: Array<{ requests: number }> }).workers;
+  assert.deepEqual(ws.map((w) => w.requests), [6, 4]);
+});
