@@ -76,6 +76,12 @@ function thinkSeed(seed: number, repeat: number, session: number): number {
   return (Math.imul(seed * 7919 + repeat + 1, 0x85ebca6b) ^ Math.imul(session + 1, 0x9e3779b1)) >>> 0;
 }
 
+/** The pauses after turns 1 … n−1 of session `session` (0-based arrival order): a pure function of its arguments. */
+export function sessionThinkTimes(think: ThinkTime | null, seed: number, repeat: number, session: number, turns: number): number[] {
+  const rng = new Rng(thinkSeed(seed, repeat, session));
+  return Array.from({ length: Math.max(0, turns - 1) }, () => (think === null ? 0 : think.kind === 'fixed' ? think.ms : rng.exponential(1 / think.ms)));
+}
+
 /**
  * Session records gathered from several senders (each numbered its own sends): `index` renumbered per scenario
  * and repeat in send order (sent_at, else scheduled_at; then session_id, turn), so each index appears once and
@@ -124,7 +130,7 @@ export async function executeSessions(plan: ScenarioPlan & SessionPlanExtra, wor
       const runSession = async (s: number, arrivedAt: number): Promise<void> => {
         const spec = workload.session(s);
         const history: Array<{ user: string; answer: string }> = [];
-        const thinkRng = new Rng(thinkSeed(plan.seed, repeat, s));
+        const pauses = sessionThinkTimes(plan.thinkTime, plan.seed, repeat, s, spec.turns);
         let scheduledAt = arrivedAt;
         for (let t = 0; t < spec.turns && !interrupted; t++) {
           const turn = await workload.turn(s, t);
@@ -150,7 +156,7 @@ export async function executeSessions(plan: ScenarioPlan & SessionPlanExtra, wor
           if (record.status !== 'ok') return;
           history.push({ user: turn.user, answer: text });
           if (t + 1 < spec.turns) {
-            const think = plan.thinkTime === null ? 0 : plan.thinkTime.kind === 'fixed' ? plan.thinkTime.ms : thinkRng.exponential(1 / plan.thinkTime.ms);
+            const think = pauses[t]!;
             scheduledAt = ctx.clock.now() + think;
             await sleep(think, ctx.signal);
           }

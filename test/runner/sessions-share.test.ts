@@ -8,7 +8,7 @@ import { startScriptedServer, type ScriptedServer } from '../support/scripted-se
 import { runCli, tempDir } from '../support/cli.js';
 import { type RunResult } from '../../src/core/result.js';
 import { type RequestRecord } from '../../src/core/record.js';
-import { renumberSessionRecords, senderSessions } from '../../src/runner/sessions.js';
+import { renumberSessionRecords, senderSessions, sessionThinkTimes } from '../../src/runner/sessions.js';
 import { type LoadSpec } from '../../src/schedules/schedule.js';
 
 const servers: ScriptedServer[] = [];
@@ -55,6 +55,24 @@ test('senderSessions: every session by exactly one sender, whole; closed loop by
   assert.deepEqual(senderSessions(7, { index: 1, count: 2 }, { mode: 'concurrency', concurrency: 3 }), [1, 4]);
 });
 
+test('sessionThinkTimes: a pure function of (seed, repeat, session, turn), one pause between each two turns', () => {
+  const exp = { kind: 'exp', ms: 100 } as const;
+  const a = sessionThinkTimes(exp, 7, 0, 3, 4);
+  assert.equal(a.length, 3);
+  for (const x of a) assert.ok(x > 0 && Number.isFinite(x));
+  // Whatever was drawn before, for whichever session: the same pauses.
+  sessionThinkTimes(exp, 7, 0, 2, 4);
+  assert.deepEqual(sessionThinkTimes(exp, 7, 0, 3, 4), a);
+  // A longer session has the same first pauses.
+  assert.deepEqual(sessionThinkTimes(exp, 7, 0, 3, 6).slice(0, 3), a);
+  assert.notDeepEqual(sessionThinkTimes(exp, 7, 0, 4, 4), a);
+  assert.notDeepEqual(sessionThinkTimes(exp, 7, 1, 3, 4), a);
+  assert.notDeepEqual(sessionThinkTimes(exp, 8, 0, 3, 4), a);
+  assert.deepEqual(sessionThinkTimes({ kind: 'fixed', ms: 250 }, 7, 0, 3, 3), [250, 250]);
+  assert.deepEqual(sessionThinkTimes(null, 7, 0, 3, 3), [0, 0]);
+  assert.deepEqual(sessionThinkTimes(exp, 7, 0, 3, 1), []);
+});
+
 test('renumberSessionRecords: indexes per scenario and repeat in send order, ties by session then turn', () => {
   const rec = (scenario_id: string, repeat: number, session_id: string, turn: number, sent_at: number | null, scheduled_at: number, index: number) =>
     ({ scenario_id, repeat, session_id, turn, sent_at, scheduled_at, index, warmup: false }) as unknown as RequestRecord;
@@ -71,7 +89,7 @@ test('renumberSessionRecords: indexes per scenario and repeat in send order, tie
   assert.deepEqual(rs.map((r) => `${r.scenario_id}${r.repeat}:${r.session_id}/${r.turn}=${r.index}`), ['a0:s1/1=1', 'a0:s0/1=0', 'a0:s0/2=4', 'a0:s2/1=2', 'a0:s3/1=3', 'a1:s0/1=0', 'b0:s0/1=0']);
 });
 
-const CONV = ['--api', 'completions', '--synthetic-conversations', '6', '--turns-per-session', '3', '--turn-input-tokens', '6', '--turn-output-tokens', '4', '--concurrency', '3', '--think-time', 'exp:5ms'];
+const CONV = ['--api', 'completions', '--synthetic-conversations', '6', '--turns-per-session', '3', '--turn-input-tokens', '6', '--turn-output-tokens', '4', '--concurrency', '3', '--think-time', 'exp:20ms'];
 
 /** The completion prompts the server received since `from`. */
 function prompts(s: ScriptedServer, from: number): string[] {
@@ -105,10 +123,15 @@ function checkRecords(records: RequestRecord[], label: string): void {
   const byIndex = [...measured].sort((a, b) => a.index - b.index);
   assert.deepEqual(byIndex.map((r) => r.index), Array.from({ length: 18 }, (_, i) => i), label);
   for (let i = 1; i < 18; i++) assert.ok(byIndex[i]!.sent_at! >= byIndex[i - 1]!.sent_at!, `${label}: index ${i} sent before index ${i - 1}`);
-  // Turn k of a session is sent after turn k−1 has ended (it carries its answer).
+  // Turn k of a session is sent after turn k−1 has ended (it carries its answer), scheduled the session's own
+  // think time later (synthetic session sN is session N−1; --seed 0, repeat 0): at least that, and (generously, on a
+  // loaded machine) not a lot more.
   for (const r of measured.filter((x) => x.turn! > 1)) {
     const prev = measured.find((x) => x.session_id === r.session_id && x.turn === r.turn! - 1)!;
     assert.ok(r.sent_at! >= prev.ended_at!, `${label}: ${r.session_id}/${r.turn} before the previous turn ended`);
+    const pause = sessionThinkTimes({ kind: 'exp', ms: 20 }, 0, 0, Number(r.session_id!.slice(1)) - 1, 3)[r.turn! - 2]!;
+    const gap = r.scheduled_at - prev.ended_at!;
+    assert.ok(gap >= pause - 1e-6 && gap < pause + 250, `${label}: ${r.session_id}/${r.turn} scheduled ${gap} ms after the previous turn ended, think time ${pause}`);
   }
   assert.deepEqual(measured.map((r) => r.status), new Array(18).fill('ok'), label);
 }
