@@ -148,7 +148,8 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
     if (!done.length) continue;
     const rs = records.filter((r) => r.scenario_id === p.id);
     const measured = rs.filter((r) => !r.warmup);
-    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? measured.filter((r) => r.repeat === 0).length : null;
+    // A batch's clients are its requests, or for conversations its sessions (one first turn each).
+    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? measured.filter((r) => r.repeat === 0 && (r.turn === undefined || r.turn === 1)).length : null;
     const stats = summarizeScenario(rs, { percentiles, slo, concurrency, measureWindow: cfg.load?.measureWindow ?? null });
     const first = done[0]!.scen!;
     const statuses = done.map((x) => x.scen!.status);

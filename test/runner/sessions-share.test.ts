@@ -224,3 +224,29 @@ test('--workers 2, --rate: session s arrives at the same offset as in one proces
   const ws = (runs[1]!.result.scenarios[0]!.client as { workers: Array<{ requests: number }> }).workers;
   assert.deepEqual(ws.map((w) => w.requests), [6, 4]);
 });
+
+test('--shard with --batch conversations, merged: sessions s mod 2 per shard, every one at the start; clients = sessions', async () => {
+  const s = await startScriptedServer({ itlMs: 1, piece: ' tok' }, { tokenize: true });
+  servers.push(s);
+  const out = tempDir();
+  const startAt = String(Date.now() + 3000);
+  const batch = ['--api', 'completions', '--synthetic-conversations', '4', '--turns-per-session', '2', '--turn-input-tokens', '4', '--turn-output-tokens', '2', '--batch'];
+  const rs = await Promise.all([0, 1].map((i) => runCli(['run', '--target', s.url, ...batch, '--shard', `${i}/2`, '--start-at', startAt, '--out', out, '--name', 'cb'])));
+  for (const r of rs) assert.equal(r.code, 0, r.stderr);
+  const dirs = readdirSync(out).filter((d) => d.includes('_shard-')).sort((a, b) => Number(/_shard-(\d)/.exec(a)![1]) - Number(/_shard-(\d)/.exec(b)![1])).map((d) => join(out, d));
+  // Shard 0: sessions 0 and 2 (s1, s3); shard 1: 1 and 3 (s2, s4); each session's first turn at the start instant.
+  const shardSessions = dirs.map((d) => [...new Set(readDir(d).records.map((r) => r.session_id))].sort());
+  assert.deepEqual(shardSessions, [['s1', 's3'], ['s2', 's4']]);
+  const merged = join(out, 'merged');
+  const m = await runCli(['merge', ...dirs, '--out', merged]);
+  assert.equal(m.code, 0, m.stderr);
+  const { result, records } = readDir(merged);
+  const firsts = records.filter((r) => r.turn === 1);
+  assert.equal(firsts.length, 4);
+  for (const r of firsts) assert.ok(Math.abs(r.scheduled_at + (result.clock_origin_epoch_ms as number) - Number(startAt)) < 1, `${r.session_id} scheduled ${r.scheduled_at}`);
+  assert.deepEqual(records.map((r) => r.index).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+  const sum = result.scenarios[0]!.summary;
+  assert.equal(sum.requests_ok, 8);
+  // The batch's clients are its 4 sessions, not its 8 requests.
+  assert.equal(sum.output_tokens_per_client, (sum.output_token_throughput as number) / 4);
+});
