@@ -85,15 +85,17 @@ export function sessionThinkTimes(think: ThinkTime | null, seed: number, repeat:
 /**
  * Session records gathered from several senders (each numbered its own sends): `index` renumbered per scenario
  * and repeat in send order (sent_at, else scheduled_at; then session_id, turn), so each index appears once and
- * index order is send order, as in one process. Records without a session are left alone. Mutates and returns
- * the records, sorted that way within each (scenario, repeat).
+ * index order is send order, as in one process. Records without a session are left alone. Sets `index` in place
+ * and returns the same array (its order unchanged).
  */
 export function renumberSessionRecords(records: RequestRecord[]): RequestRecord[] {
   const groups = new Map<string, RequestRecord[]>();
   for (const r of records) {
     if (r.session_id === undefined || r.warmup) continue;
     const k = `${r.scenario_id}\u0000${r.repeat}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
   }
   for (const g of groups.values()) {
     g.sort((a, b) => (a.sent_at ?? a.scheduled_at) - (b.sent_at ?? b.scheduled_at) || (a.session_id! < b.session_id! ? -1 : a.session_id! > b.session_id! ? 1 : 0) || (a.turn ?? 0) - (b.turn ?? 0));
