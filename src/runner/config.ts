@@ -362,7 +362,7 @@ function steadyStateProblems(c: RunConfig): Problem[] {
   return p;
 }
 
-/** --workers: a whole number ≥ 1 or 'auto', server targets only, no conversations (sessions are not divided yet). */
+/** --workers: a whole number ≥ 1 or 'auto', server targets only (conversations are divided whole by session). */
 function workersProblems(c: RunConfig): Problem[] {
   const p: Problem[] = [];
   const n = c.workers;
@@ -372,7 +372,6 @@ function workersProblems(c: RunConfig): Problem[] {
   const w = c.workload ?? {};
   // Each worker would judge saturation on its own share only; one verdict needs the samples of all of them.
   if (c.load?.stopWhenSaturated && n !== 1) p.push({ where: '--workers', message: 'cannot be combined with --stop-when-saturated yet: the detector needs the requests in flight of every worker', hint: 'run --stop-when-saturated from one process (drop --workers)' });
-  if (w.conversations || (w.syntheticConversations ?? null) !== null) p.push({ where: '--workers', message: `cannot be combined with ${w.conversations ? '--conversations' : '--synthetic-conversations'} yet: sessions are not divided among workers`, hint: 'run conversations from one process (drop --workers)' });
   return p;
 }
 
@@ -431,9 +430,6 @@ function conversationProblems(c: RunConfig): Problem[] {
   ];
   if (synth !== null) clash.push(['--output-tokens', w.outputTokens?.length]);
   for (const [flag, set] of clash) if (set) p.push({ where: flag, message: `cannot be combined with ${file ? '--conversations' : '--synthetic-conversations'}`, hint: 'conversations bring their own prompts; --requests counts sessions' });
-  // Sessions are not divided yet: a shard would need whole sessions (a turn carries the earlier answers), which the
-  // partition of request indexes does not give, so the combination is refused rather than measured wrongly.
-  if (c.shard) p.push({ where: '--shard', message: `cannot be combined with ${file ? '--conversations' : '--synthetic-conversations'} yet`, hint: 'run conversations from one process' });
   return p;
 }
 

@@ -14,6 +14,8 @@ import { restoreQuality } from '../quality/run-quality.js';
 import { describeLoad, type LoadSpec } from '../schedules/schedule.js';
 import { SHARD_KEYS } from './config.js';
 import { addRepeats } from './run.js';
+import { renumberSessionRecords } from './sessions.js';
+import { byTurn } from '../metrics/by-turn.js';
 
 export interface ShardRun {
   dir: string;
@@ -116,15 +118,20 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
   for (const s of shards) {
     for (const r of s.run.records) {
       if (!r.warmup) {
-        const key = `${r.scenario_id}\u0000${r.repeat}\u0000${r.index}`;
+        // A conversation's indexes are each shard's own (renumbered below): a turn of a session is what one sends.
+        const session = r.session_id !== undefined;
+        const key = session ? `${r.scenario_id}\u0000${r.repeat}\u0000s\u0000${r.session_id}\u0000${r.turn}` : `${r.scenario_id}\u0000${r.repeat}\u0000${r.index}`;
         const other = seen.get(key);
-        if (other !== undefined && problems.length < 10) problems.push({ where: s.run.dir, message: `request ${r.index} of ${r.scenario_id} (repeat ${r.repeat}) was also sent by shard ${other}: overlapping shards` });
+        const what = session ? `turn ${r.turn} of session ${r.session_id}` : `request ${r.index}`;
+        if (other !== undefined && problems.length < 10) problems.push({ where: s.run.dir, message: `${what} of ${r.scenario_id} (repeat ${r.repeat}) was also sent by shard ${other}: overlapping shards` });
         seen.set(key, s.index);
       }
       records.push(shifted(r, s.origin - ref.origin));
     }
   }
   if (problems.length) throw new UsageError(problems);
+  // On one clock now: session records numbered in the send order of the whole run.
+  renumberSessionRecords(records);
   const plan = (ref.run.result.plan as Array<{ id: string; dims: ScenarioResult['dims']; load: LoadSpec }> | undefined) ?? [];
   const order = new Map(plan.map((p, i) => [p.id, i]));
   records.sort((a, b) => (order.get(a.scenario_id) ?? 0) - (order.get(b.scenario_id) ?? 0) || a.repeat - b.repeat || a.index - b.index || a.scheduled_at - b.scheduled_at);
@@ -141,7 +148,8 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
     if (!done.length) continue;
     const rs = records.filter((r) => r.scenario_id === p.id);
     const measured = rs.filter((r) => !r.warmup);
-    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? measured.filter((r) => r.repeat === 0).length : null;
+    // A batch's clients are its requests, or for conversations its sessions (one first turn each).
+    const concurrency = p.load.mode === 'sequential' ? 1 : p.load.mode === 'concurrency' ? p.load.concurrency : p.load.mode === 'batch' ? measured.filter((r) => r.repeat === 0 && (r.turn === undefined || r.turn === 1)).length : null;
     const stats = summarizeScenario(rs, { percentiles, slo, concurrency, measureWindow: cfg.load?.measureWindow ?? null });
     const first = done[0]!.scen!;
     const statuses = done.map((x) => x.scen!.status);
@@ -172,6 +180,8 @@ export function mergeShards(runs: ShardRun[]): MergedRun {
     }
     if (repeats > 1) addRepeats(scen, rs, { repeats, percentiles, slo, measureWindow: cfg.load?.measureWindow ?? null }, concurrency);
     restoreQuality(scen, rs, first);
+    // Conversations: per-turn figures from the merged records, like every other statistic.
+    if ('by_turn' in first) scen.by_turn = byTurn(rs, percentiles);
     // Every shard computed it over the whole schedule (docs/metrics.md), so any shard's value is the run's.
     if ('prefix_cache_hit_rate_max' in first) scen.prefix_cache_hit_rate_max = first.prefix_cache_hit_rate_max;
     scenarios.push(scen);

@@ -18,7 +18,7 @@ import { type ApiStyle, type Target, type TargetInfo } from '../targets/target.j
 import { type PromptItem, type Workload } from '../workloads/workload.js';
 import { executeScenario, type ExecContext, type ExecSettings, type ScenarioRun } from './execute.js';
 import { SATURATION_DEFAULTS, type SlopeFit } from '../metrics/saturation.js';
-import { executeSessions, type ThinkTime } from './sessions.js';
+import { executeSessions, renumberSessionRecords, type ThinkTime } from './sessions.js';
 import { finishCacheState, recordCacheState } from './cache-state.js';
 import { byTurn } from '../metrics/by-turn.js';
 import { isSessionWorkload } from '../workloads/conversations/session-workload.js';
@@ -295,7 +295,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const fromWorkers: { reports: WorkerReport[] | null; failure: { code: string; message: string } | null } = { reports: null, failure: null };
           const runRes =
             pool
-              ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.durationMs, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }))
+              ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.durationMs, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }), Boolean(sessionsOf))
               : sessionsOf && isSessionWorkload(workload)
               ? await executeSessions({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, execCtx)
               : await executeScenario({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests }, execCtx);
@@ -429,21 +429,26 @@ async function runOnWorkers(
   ctx: ExecContext,
   durationMs: number | null,
   report: (workers: WorkerReport[], failure: { code: string; message: string } | null) => void,
+  sessions = false,
 ): Promise<ScenarioRun> {
   const records: RequestRecord[] = [];
   const counts = new Map<number, { done: number; failed: number }>();
   const t0 = ctx.clock.now();
   const res = await pool.runScenario(id, requests, phaseEpoch, (r) => {
     records.push(r);
-    ctx.onRecord(r);
+    // Session records are numbered by each worker for its own sends: they are written once all are in, renumbered
+    // in the send order of the whole run (./sessions.ts renumberSessionRecords).
+    if (!sessions) ctx.onRecord(r);
     if (r.warmup) return;
     const c = counts.get(r.repeat) ?? { done: 0, failed: 0 };
     c.done++;
     if (r.status !== 'ok') c.failed++;
     counts.set(r.repeat, c);
-    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: requests, elapsedMs: ctx.clock.now() - t0, durationMs });
+    // Records count turns and `requests` counts sessions: no total, as in one process.
+    ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: sessions ? null : requests, elapsedMs: ctx.clock.now() - t0, durationMs });
   });
   report(res.workers, res.failure);
+  if (sessions) for (const r of renumberSessionRecords(records).sort((a, b) => a.repeat - b.repeat || a.index - b.index)) ctx.onRecord(r);
   return { records, interrupted: res.interrupted };
 }
 

@@ -13,7 +13,9 @@ import { LlmbenchError } from '../core/errors.js';
 import { type RunConfig } from './config.js';
 import { buildRunPlan } from './plan.js';
 import { buildMatrix } from './matrix.js';
-import { executeScenario } from './execute.js';
+import { executeScenario, type ExecContext } from './execute.js';
+import { executeSessions } from './sessions.js';
+import { isSessionWorkload } from '../workloads/conversations/session-workload.js';
 import { pickExec, probeUsage, type OpenedTarget, type RunPlan } from './run.js';
 import { SelfMonitor } from './self-monitor.js';
 import { waitUntil } from './shard-sync.js';
@@ -106,30 +108,33 @@ async function runScenario(m: Extract<ToWorker, { type: 'scenario' }>): Promise<
   const workload = spec.workload.value.make(spec.id);
   await workload.prepare({ api: p.api, tokenizer: opened!.tokenizer, seed: p.seed, signal: abort.signal, probe: (item) => probeUsage(opened!.target, item, p.timeoutMs) });
   const self = new SelfMonitor();
-  const run = await executeScenario(
-    // Warmup requests are sent once, by worker 0, as one process sends them once.
-    { ...pickExec(p), warmup: first ? p.warmup : 0, id: spec.id, workload, load: spec.load, requests: m.requests },
-    {
-      clock: clock!,
-      target: opened!.target,
-      tokenizer: opened!.tokenizer,
-      signal: abort.signal,
-      graceMs: 3000,
-      share,
-      startAt: async (repeat) => {
-        send({ type: 'ready', repeat });
-        const at = clock!.fromEpoch(await nextStart());
-        await waitUntil(clock!, at, abort.signal);
-        return at;
-      },
-      onRecord: (r) => {
-        batch.push(r);
-        if (++sent === killAfter) killSelf();
-        else if (batch.length >= BATCH_RECORDS) flush();
-        else flushTimer ??= setTimeout(flush, BATCH_MS);
-      },
+  const ctx: ExecContext = {
+    clock: clock!,
+    target: opened!.target,
+    tokenizer: opened!.tokenizer,
+    signal: abort.signal,
+    graceMs: 3000,
+    share,
+    startAt: async (repeat) => {
+      send({ type: 'ready', repeat });
+      const at = clock!.fromEpoch(await nextStart());
+      await waitUntil(clock!, at, abort.signal);
+      return at;
     },
-  );
+    onRecord: (r) => {
+      batch.push(r);
+      if (++sent === killAfter) killSelf();
+      else if (batch.length >= BATCH_RECORDS) flush();
+      else flushTimer ??= setTimeout(flush, BATCH_MS);
+    },
+  };
+  const sessionsOf = spec.workload.value.sessions;
+  const run =
+    sessionsOf && isSessionWorkload(workload)
+      ? // Conversations: this worker's sessions, whole (the parent renumbers the indexes in send order).
+        await executeSessions({ ...pickExec(p), id: spec.id, workload, load: spec.load, requests: m.requests, sessions: m.requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: p.api }, workload, ctx)
+      : // Warmup requests are sent once, by worker 0, as one process sends them once.
+        await executeScenario({ ...pickExec(p), warmup: first ? p.warmup : 0, id: spec.id, workload, load: spec.load, requests: m.requests }, ctx);
   flush();
   const report = self.stop(0).report;
   send({ type: 'done', interrupted: run.interrupted, cpu_s: report.cpu_s, event_loop_delay_p99_ms: report.event_loop_delay_p99_ms });

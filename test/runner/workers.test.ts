@@ -190,7 +190,6 @@ test('--workers usage errors: exit 2 before anything is sent', async () => {
     [['--target', s.url, '--workers', '0'], /--workers: '0' is not a whole number ≥ 1 nor auto/],
     [['--target', s.url, '--workers', '1.5'], /--workers: '1.5' is not a whole number ≥ 1 nor auto/],
     [['--workers', '2'], /--workers: applies to server targets only/],
-    [['--target', s.url, '--workers', '2', '--synthetic-conversations', '4'], /--workers: cannot be combined with --synthetic-conversations yet: sessions are not divided among workers/],
     [['--target', s.url, '--workers', '2', '--rate', '5', '--stop-when-saturated'], /--workers: cannot be combined with --stop-when-saturated yet/],
   ];
   for (const [args, want] of cases) {

@@ -89,7 +89,7 @@ export const OUTPUT_OPTIONS: OptionDef[] = [
 
 /** Many machines (docs/scale.md): each process sends its share of one schedule, all from one instant. */
 export const SHARD_OPTIONS: OptionDef[] = [
-  { name: 'shard', kind: 'string', placeholder: 'I/N', group: 'Shards', description: 'send only shard I of N (0-based) of the schedule: open loop, request i when i mod N = I; closed loop, the streams j mod N = I; needs --start-at; merge the shards\' folders with llmbench merge', parse: (raw) => {
+  { name: 'shard', kind: 'string', placeholder: 'I/N', group: 'Shards', description: 'send only shard I of N (0-based) of the schedule: open loop, request i when i mod N = I; closed loop, the streams j mod N = I; conversations by whole session the same way; needs --start-at; merge the shards\' folders with llmbench merge', parse: (raw) => {
     try {
       return parseShare(raw);
     } catch (e) {
@@ -104,7 +104,7 @@ export const SHARD_OPTIONS: OptionDef[] = [
       throw new OptionValueError((e as Error).message, 'e.g. 2026-12-03T10:00:00Z or 1796292000000');
     }
   } },
-  { name: 'workers', kind: 'string', placeholder: 'N|auto', group: 'Shards', description: 'divide this process\'s load among N worker processes (auto: one per core but one), all on one schedule: the same arrival times, request indexes and prompts as one process; server targets only', defaultText: '1 (this process)', parse: (raw) => {
+  { name: 'workers', kind: 'string', placeholder: 'N|auto', group: 'Shards', description: 'divide this process\'s load among N worker processes (auto: one per core but one), all on one schedule: the same arrival times, request indexes and prompts as one process (conversations divided by whole session); server targets only', defaultText: '1 (this process)', parse: (raw) => {
     if (raw.trim() === 'auto') return 'auto';
     const v = raw.trim() === '' ? NaN : Number(raw);
     if (!Number.isInteger(v) || v < 1) throw new OptionValueError(`'${raw}' is not a whole number ≥ 1 nor auto`, 'e.g. --workers 4, or --workers auto (one per core but one)');
