@@ -51,6 +51,8 @@ export interface ExecContext {
   signal: AbortSignal;
   graceMs: number;
   onRecord(rec: RequestRecord): void;
+  /** Rewrites every record this scenario handed to onRecord as `records` (indexes renumbered after the fact). */
+  rewriteRecords?(records: RequestRecord[]): void;
   /** This sender's share of the schedule (--shard, ../schedules/partition.ts); absent: all of it. */
   share?: Share | null;
   /**

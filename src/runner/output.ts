@@ -3,7 +3,7 @@
  * synchronous write per finished request, so a crash keeps every completed request) and results.json (rewritten
  * atomically after every scenario, and at the end).
  */
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type RequestRecord } from '../core/record.js';
 import { type RunResult } from '../core/result.js';
@@ -45,6 +45,34 @@ export class RunOutput {
   appendRecord(r: RequestRecord): void {
     if (this.fd === null) return;
     writeSync(this.fd, JSON.stringify(r) + '\n');
+  }
+
+  /** The size of requests.jsonl now: a mark `replaceFrom` can later rewrite from. */
+  mark(): number {
+    return this.fd === null ? 0 : fstatSync(this.fd).size;
+  }
+
+  /**
+   * Replaces everything appended since `mark` with `records` (a conversation scenario on workers: its records are
+   * appended as they arrive, so a crash keeps them, then rewritten once with indexes in the whole run's send order).
+   * Atomic: the new file is written beside the old one and renamed over it.
+   */
+  replaceFrom(mark: number, records: RequestRecord[]): void {
+    if (this.fd === null) return;
+    const head = Buffer.alloc(mark);
+    if (mark > 0) {
+      const rfd = openSync(this.requestsPath, 'r');
+      try {
+        readSync(rfd, head, 0, mark, 0);
+      } finally {
+        closeSync(rfd);
+      }
+    }
+    const tmp = `${this.requestsPath}.tmp-${process.pid}`;
+    writeFileSync(tmp, Buffer.concat([head, Buffer.from(records.map((r) => JSON.stringify(r) + '\n').join(''))]));
+    closeSync(this.fd);
+    renameSync(tmp, this.requestsPath);
+    this.fd = openSync(this.requestsPath, 'a');
   }
 
   writeResults(result: RunResult): void {

@@ -289,6 +289,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
               share: shard,
               startAt,
               onRecord: (r) => out!.appendRecord(r),
+              rewriteRecords: ((mark) => (rs: RequestRecord[]) => out!.replaceFrom(mark, rs))(out!.mark()),
               onProgress: (p) => hooks.progress?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
               onPrepare: (p) => hooks.preparing?.({ scenario: spec.id, index: scenarioIndex, count: matrix.length, repeats: plan.repeats, ...p }),
           };
@@ -436,9 +437,9 @@ async function runOnWorkers(
   const t0 = ctx.clock.now();
   const res = await pool.runScenario(id, requests, phaseEpoch, (r) => {
     records.push(r);
-    // Session records are numbered by each worker for its own sends: they are written once all are in, renumbered
-    // in the send order of the whole run (./sessions.ts renumberSessionRecords).
-    if (!sessions) ctx.onRecord(r);
+    // Written as they arrive, so a crash keeps them. Session records are numbered by each worker for its own sends:
+    // once all are in they are rewritten, renumbered in the send order of the whole run (./sessions.ts).
+    ctx.onRecord(r);
     if (r.warmup) return;
     const c = counts.get(r.repeat) ?? { done: 0, failed: 0 };
     c.done++;
@@ -448,7 +449,7 @@ async function runOnWorkers(
     ctx.onProgress?.({ repeat: r.repeat, done: c.done, failed: c.failed, total: sessions ? null : requests, elapsedMs: ctx.clock.now() - t0, durationMs });
   });
   report(res.workers, res.failure);
-  if (sessions) for (const r of renumberSessionRecords(records).sort((a, b) => a.repeat - b.repeat || a.index - b.index)) ctx.onRecord(r);
+  if (sessions) ctx.rewriteRecords?.([...renumberSessionRecords(records)].sort((a, b) => a.repeat - b.repeat || a.index - b.index));
   return { records, interrupted: res.interrupted };
 }
 
