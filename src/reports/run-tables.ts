@@ -39,8 +39,16 @@ export function scenarioTable(s: ScenarioResult): Table {
     columns,
     rows,
     // SLO_P90 and lpct are single numbers (MindIE's definitions, docs/metrics.md), so they sit under the table.
-    footer: [`SLO_P90 decode: ${fmtMs(s.slo_p90_decode_ms)}   lpct: ${fmtMs(s.lpct_ms)}`],
+    footer: [`SLO_P90 decode: ${fmtMs(s.slo_p90_decode_ms)}   lpct: ${fmtMs(s.lpct_ms)}`, ...saturationLine(s)],
   };
+}
+
+/** --stop-when-saturated's verdict (absent without the flag): its latencies then measure a queue, so say it here. */
+function saturationLine(s: ScenarioResult): string[] {
+  const saturated = (s as { saturated?: unknown }).saturated;
+  if (typeof saturated !== 'boolean') return [];
+  const at = num((s as { saturated_at_ms?: unknown }).saturated_at_ms);
+  return [saturated ? `saturated: stopped at ${at === null ? 'n/a' : `${(at / 1000).toFixed(1)} s`} on the run clock (requests in flight and TTFT kept growing)` : 'saturated: no (requests in flight and TTFT did not both keep growing)'];
 }
 
 function fmtMs(v: number | null | undefined): string {

@@ -36,6 +36,18 @@ test('scenario table: a metric that was not measured is n/a with n = 0, never 0'
   assert.equal(out[11], 'SLO_P90 decode: n/a   lpct: 2.75 ms');
 });
 
+test('scenario table: --stop-when-saturated\'s verdict under it, only when the check ran', () => {
+  const { result } = loadFixture('a');
+  const s = structuredClone(result.scenarios[0]!) as typeof result.scenarios[0] & { saturated?: boolean; saturated_at_ms?: number | null };
+  assert.equal(renderTerminal(scenarioTable(s)).split('\n')[12], '');
+  s.saturated = true;
+  s.saturated_at_ms = 4321;
+  assert.equal(renderTerminal(scenarioTable(s)).split('\n')[12], 'saturated: stopped at 4.3 s on the run clock (requests in flight and TTFT kept growing)');
+  s.saturated = false;
+  s.saturated_at_ms = null;
+  assert.equal(renderTerminal(scenarioTable(s)).split('\n')[12], 'saturated: no (requests in flight and TTFT did not both keep growing)');
+});
+
 test('summary table: one row per scenario; quality and memory columns only when measured', () => {
   const a = summaryTable(loadFixture('a').result);
   assert.equal(
