@@ -119,6 +119,32 @@ export async function exactText(tok: Tokenizer, n: number, words: () => string, 
   return null;
 }
 
+/**
+ * The tokens a prompt's wrapping adds (chat template, BOS) beyond its content, for a tokenizer: `counted` as the
+ * tokenizer counts it (null when a chat template cannot be counted), `served` as the server really processes it.
+ * What the tokenize endpoint counts and what the server processes can differ (llama.cpp's /apply-template plus
+ * /tokenize counts one BOS more than its chat path uses): one probe's usage.prompt_tokens settles it. `plain` is the
+ * probe text's own count.
+ */
+export async function promptOverhead(ctx: WorkloadContext, tok: Tokenizer): Promise<{ counted: number | null; served: number | null; plain: number }> {
+  const probe = 'hello there general kenobi';
+  const plain = (await tok.encode(probe)).length;
+  let counted: number | null;
+  if (ctx.api === 'chat') {
+    const chat = tok.countChat ? await tok.countChat([{ role: 'user', content: probe }]) : null;
+    counted = chat === null ? null : chat - plain;
+  } else counted = tok.countPrompt ? (await tok.countPrompt(probe)) - plain : 0;
+  let served = counted;
+  if (counted !== null && ctx.probe) {
+    const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: 1, force_length: false };
+    if (ctx.api === 'chat') item.messages = [{ role: 'user', content: probe }];
+    else item.prompt = probe;
+    const real = await ctx.probe(item);
+    if (real !== null && real !== plain + counted) served = real - plain;
+  }
+  return { counted, served, plain };
+}
+
 export class SyntheticWorkload implements Workload {
   private ctx: WorkloadContext | null = null;
   /** Tokens the chat template (or BOS) adds around the content; null when unknown. */
@@ -172,28 +198,13 @@ export class SyntheticWorkload implements Workload {
         : 'no tokenizer and no usage from the server: prompts are sized at ~1.3 tokens per word; input lengths are approximate';
       return;
     }
-    const probe = 'hello there general kenobi';
-    const plain = (await tok.encode(probe)).length;
-    if (ctx.api === 'chat') {
-      const chat = tok.countChat ? await tok.countChat([{ role: 'user', content: probe }]) : null;
-      if (chat === null) this.overheadNote = 'the chat template could not be counted: input_tokens counts the message content only until the server reports usage';
-      else this.overhead = chat - plain;
-    } else if (tok.countPrompt) {
-      this.overhead = (await tok.countPrompt(probe)) - plain;
-    } else this.overhead = 0;
-    // What the tokenize endpoint counts and what the server processes can differ (llama.cpp's /apply-template
-    // plus /tokenize counts one BOS more than its chat path uses): one probe's usage.prompt_tokens settles it.
-    if (this.overhead !== null && ctx.probe) {
-      const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: 1, force_length: false };
-      if (ctx.api === 'chat') item.messages = [{ role: 'user', content: probe }];
-      else item.prompt = probe;
-      const real = await ctx.probe(item);
-      if (real !== null && real !== plain + this.overhead) {
-        this.overheadNote = `the server processed ${real} prompt tokens where its tokenizer counted ${plain + this.overhead}: every prompt's count is corrected by ${real - plain - this.overhead}`;
-        this.correction = real - plain - this.overhead;
-        this.overhead = real - plain;
-      }
+    const o = await promptOverhead(ctx, tok);
+    if (o.counted === null) this.overheadNote = 'the chat template could not be counted: input_tokens counts the message content only until the server reports usage';
+    else if (o.served !== o.counted) {
+      this.overheadNote = `the server processed ${o.plain + o.served!} prompt tokens where its tokenizer counted ${o.plain + o.counted}: every prompt's count is corrected by ${o.served! - o.counted}`;
+      this.correction = o.served! - o.counted;
     }
+    this.overhead = o.served;
     if (this.o.sharedPrefix > 0) {
       // Group 0 is the single shared prefix of before; each further group starts with a different word (so its
       // first token differs) and draws its words from its own seed.
@@ -233,10 +244,15 @@ export class SyntheticWorkload implements Workload {
     return g - 1;
   }
 
+  /** Request (repeat, index)'s own generator and its prompt length, its first draw: item() goes on drawing from it. */
+  private draw(repeat: number, index: number): { rng: Rng; target: number } {
+    const rng = new Rng(hash(`${this.ctx!.seed}:${this.o.scenarioKey}:${repeat}:${index}`));
+    return { rng, target: this.o.input.min === this.o.input.max ? this.o.input.min : rng.int(this.o.input.min, this.o.input.max) };
+  }
+
   prefixBlocks(repeat: number, index: number): { blocks: PrefixBlock[]; total: number } | null {
     if (!this.ctx) return null;
-    const rng = new Rng(hash(`${this.ctx.seed}:${this.o.scenarioKey}:${repeat}:${index}`));
-    const total = this.o.input.min === this.o.input.max ? this.o.input.min : rng.int(this.o.input.min, this.o.input.max);
+    const { target: total } = this.draw(repeat, index);
     return { blocks: this.o.sharedPrefix > 0 ? [{ key: `group:${this.group(index)}`, tokens: this.o.sharedPrefix }] : [], total };
   }
 
@@ -267,8 +283,7 @@ export class SyntheticWorkload implements Workload {
 
   async item(repeat: number, index: number): Promise<PromptItem> {
     const ctx = this.ctx!;
-    const rng = new Rng(hash(`${ctx.seed}:${this.o.scenarioKey}:${repeat}:${index}`));
-    const target = this.o.input.min === this.o.input.max ? this.o.input.min : rng.int(this.o.input.min, this.o.input.max);
+    const { rng, target } = this.draw(repeat, index);
     const output = this.o.output ? (this.o.output.min === this.o.output.max ? this.o.output.min : rng.int(this.o.output.min, this.o.output.max)) : null;
     const word = () => WORDS[rng.int(0, WORDS.length - 1)]!;
     // The salt leads the prompt so no two requests share a first block (unless a shared prefix is asked for).

@@ -16,12 +16,11 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type Tokenizer } from '../core/tokenizer.js';
-import { exactText, hash, type DecodeState } from './synthetic.js';
+import { exactText, hash, promptOverhead, type DecodeState } from './synthetic.js';
 import { type PrefixBlock, type PromptItem, type Workload, type WorkloadContext } from './workload.js';
 import { WORDS } from './words.js';
 
 export type TraceFormat = 'mooncake' | 'azure' | 'burstgpt';
-export const TRACE_FORMATS: readonly TraceFormat[] = ['mooncake', 'azure', 'burstgpt'];
 
 export interface TraceEntry {
   /** Arrival time in ms, on the trace's own clock (its first entry need not be 0; Azure: from its first row's ms). */
@@ -282,22 +281,10 @@ export class TraceWorkload implements Workload {
     const tok = ctx.tokenizer;
     this.decodeState = { decode: Boolean(tok?.decode), failure: tok && !tok.decode ? `${tok.description} offers no working detokenize` : null };
     if (!tok) return;
-    const probe = 'hello there general kenobi';
-    const plain = (await tok.encode(probe)).length;
-    if (ctx.api === 'chat') {
-      const chat = tok.countChat ? await tok.countChat([{ role: 'user', content: probe }]) : null;
-      this.overhead = chat === null ? null : chat - plain;
-    } else this.overhead = tok.countPrompt ? (await tok.countPrompt(probe)) - plain : 0;
-    this.tokenizerOverhead = this.overhead ?? 0;
-    // As for synthetic prompts: where the server processes a different count than its tokenizer says (a BOS
-    // counted by /tokenize but not by the completion), one probe's usage.prompt_tokens settles the overhead.
-    if (this.overhead !== null && ctx.probe) {
-      const item: PromptItem = { input_tokens: null, input_tokens_source: null, output_tokens: 1, force_length: false };
-      if (ctx.api === 'chat') item.messages = [{ role: 'user', content: probe }];
-      else item.prompt = probe;
-      const real = await ctx.probe(item);
-      if (real !== null && real !== plain + this.overhead) this.overhead = real - plain;
-    }
+    // As for synthetic prompts: the server's own count settles the overhead where its tokenizer's differs.
+    const o = await promptOverhead(ctx, tok);
+    this.overhead = o.served;
+    this.tokenizerOverhead = o.counted ?? 0;
   }
 
   /** A hash id's block of `n` tokens standing alone: its first word, then words seeded by the id. */
