@@ -13,7 +13,7 @@ import { type RequestRecord } from '../core/record.js';
 import { type Tokenizer } from '../core/tokenizer.js';
 import { type MeasureWindow } from '../metrics/summarize.js';
 import { type SaturationCheck, SaturationDetector, SATURATION_DEFAULTS } from '../metrics/saturation.js';
-import { arrivalOffsets, closedLoopClients, type LoadSpec } from '../schedules/schedule.js';
+import { arrivalOffsets, closedLoopClients, closedLoopStreams, type LoadSpec } from '../schedules/schedule.js';
 import { isWhole, ownedIndexes, ownsArrival, type Share, streamRequest, streamsOf } from '../schedules/partition.js';
 import { type Target } from '../targets/target.js';
 import { type PromptItem, type Workload } from '../workloads/workload.js';
@@ -148,7 +148,7 @@ export async function executeScenario(plan: ScenarioPlan, ctx: ExecContext): Pro
       if (interrupted) break;
       const load: LoadSpec = plan.load;
       const share = isWhole(ctx.share) ? null : ctx.share!;
-      const streams = load.mode === 'sequential' ? 1 : load.mode === 'concurrency' ? load.concurrency : null;
+      const streams = closedLoopStreams(load);
       const pre = new Map<number, PromptItem>();
       if (plan.requests !== null) {
         const t0 = performance.now();

@@ -196,22 +196,24 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
     }
     return { k, epoch };
   };
+  /** A phase that started over a second after its instant: its requests keep their schedule, the lag shows. */
+  const warnIfLate = (k: number, epoch: number, lateMs: number): void => {
+    if (lateMs > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(lateMs / 1000).toFixed(1)} s after its start instant ${new Date(epoch).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+  };
   /** The run-clock start of the next timed phase: --start-at first, then the shards' barrier (./shard-sync.ts). */
   const startAt = startAtEpoch === null ? undefined : async (): Promise<number> => {
     const { k, epoch } = await phaseEpoch();
     if (epoch === null) return clock.now();
     const at = clock.fromEpoch(epoch);
     await waitUntil(clock, at, hooks.signal);
-    const late = clock.now() - at;
-    if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+    warnIfLate(k, epoch, clock.now() - at);
     return at;
   };
   /** The same, for worker processes: they wait for the instant themselves, so it is only computed here. */
   const workersPhaseEpoch = async (): Promise<number | null> => {
     if (startAtEpoch === null) return null;
     const { k, epoch } = await phaseEpoch();
-    const late = epoch === null ? 0 : Date.now() - epoch;
-    if (late > 1000) result.warnings.push({ code: 'SHARD_LATE_START', message: `phase ${k} started ${(late / 1000).toFixed(1)} s after its start instant ${new Date(epoch!).toISOString()}; its requests keep their scheduled times and show the delay as schedule_lag_ms`, hint: 'start the processes earlier (a larger --start-in)' });
+    if (epoch !== null) warnIfLate(k, epoch, Date.now() - epoch);
     return epoch;
   };
   let out: RunOutput | null = null;
@@ -272,7 +274,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const sessionsOf = spec.workload.value.sessions;
           const requests = sessionsOf ? plan.requests ?? spec.workload.value.defaultRequests : plan.durationMs !== null && plan.requests === null ? null : plan.requests ?? defaultRequests(spec.load, spec.workload.value.defaultRequests);
           hooks.log(`scenario ${scenarioIndex}/${matrix.length} ${spec.id}: ${describeLoad(spec.load)}, ${sessionsOf ? `${requests ?? "all"} sessions (load counts sessions)` : `${requests ?? `${(plan.durationMs! / 1000).toFixed(0)} s of`} requests`}${plan.repeats > 1 ? ` × ${plan.repeats} repeats` : ''}`);
-          await step(hooks, `preparing the ${spec.id} workload`, () => workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal: hooks.signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) }));
+          await step(hooks, `preparing the ${spec.id} workload`, () => prepareWorkload(plan, opened, workload, hooks.signal));
           const cacheState = await recordCacheState(opened, plan.cacheReset ?? true);
           const monitor = opened.monitors?.(spec.id) ?? null;
           await monitor?.start();
@@ -297,9 +299,7 @@ export async function runPlan(plan: RunPlan, hooks: RunHooks): Promise<RunOutcom
           const runRes =
             pool
               ? await runOnWorkers(pool, spec.id, requests, workersPhaseEpoch, execCtx, plan.durationMs, (w, f) => Object.assign(fromWorkers, { reports: w, failure: f }), Boolean(sessionsOf))
-              : sessionsOf && isSessionWorkload(workload)
-              ? await executeSessions({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, execCtx)
-              : await executeScenario({ ...pickExec(plan), id: spec.id, workload, load: spec.load, requests }, execCtx);
+              : await executeSpec(plan, spec, workload, requests, execCtx);
           hooks.progressDone?.();
           allRecords.push(...runRes.records);
           const measured = runRes.records.filter((r) => !r.warmup);
@@ -388,8 +388,25 @@ function describeVariant(v: Variant<TargetVariantValue>): string {
   return `the target${all.length ? ` (${all.join(', ')})` : ''}`;
 }
 
+/** Prepares a scenario's workload on an opened target (tokenizer, and a probe for the server's own counts). */
+export function prepareWorkload(plan: RunPlan, opened: OpenedTarget, workload: Workload, signal: AbortSignal): Promise<void> {
+  return workload.prepare({ api: plan.api, tokenizer: opened.tokenizer, seed: plan.seed, signal, probe: (item) => probeUsage(opened.target, item, plan.timeoutMs) });
+}
+
+/**
+ * Runs one scenario of the plan in this process, under ctx's share: conversations by sessions (./sessions.ts),
+ * everything else request by request (./execute.ts). `settings` overrides the plan's (a worker's warmup).
+ */
+export function executeSpec(plan: RunPlan, spec: ScenarioSpec<TargetVariantValue, WorkloadVariantValue>, workload: Workload, requests: number | null, ctx: ExecContext, settings: Partial<ExecSettings> = {}): Promise<ScenarioRun> {
+  const sessionsOf = spec.workload.value.sessions;
+  const exec = { ...pickExec(plan), ...settings, id: spec.id, workload, load: spec.load, requests };
+  return sessionsOf && isSessionWorkload(workload)
+    ? executeSessions({ ...exec, sessions: requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: plan.api }, workload, ctx)
+    : executeScenario(exec, ctx);
+}
+
 /** One request with 1 output token, for prompt-size calibration; returns usage.prompt_tokens or null. */
-export async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): Promise<number | null> {
+async function probeUsage(target: Target, item: PromptItem, timeoutMs: number): Promise<number | null> {
   let prompt: number | null = null;
   const noop = () => undefined;
   await target
@@ -402,7 +419,7 @@ export async function probeUsage(target: Target, item: PromptItem, timeoutMs: nu
   return prompt;
 }
 
-export function pickExec(p: ExecSettings): ExecSettings {
+function pickExec(p: ExecSettings): ExecSettings {
   const { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated } = p;
   return { requests, durationMs, warmup, repeats, timeoutMs, temperature, seed, extraBody, keepText, measureWindow, stopWhenSaturated };
 }

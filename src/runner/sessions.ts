@@ -23,7 +23,7 @@
 import { type RequestRecord } from '../core/record.js';
 import { Rng } from '../core/rng.js';
 import { isWhole, ownedIndexes, ownsArrival, type Share, streamRequest, streamsOf } from '../schedules/partition.js';
-import { arrivalOffsets, type LoadSpec } from '../schedules/schedule.js';
+import { arrivalOffsets, closedLoopStreams, type LoadSpec } from '../schedules/schedule.js';
 import { type SessionWorkload, turnPrompt } from '../workloads/conversations/session-workload.js';
 import { type ExecContext, type ScenarioPlan, type ScenarioRun } from './execute.js';
 import { sendRequest } from './send.js';
@@ -59,13 +59,6 @@ export function senderSessions(total: number, share: Share | null | undefined, l
   if (isWhole(share)) return Array.from({ length: total }, (_, i) => i);
   const streams = closedLoopStreams(load);
   return ownedIndexes(total, share!, streams);
-}
-
-/** Session streams of a closed loop (sequential: 1; --concurrency C: C), or null for open loop and batch. */
-function closedLoopStreams(load: LoadSpec): number | null {
-  if (load.mode === 'sequential') return 1;
-  if (load.mode === 'concurrency') return load.concurrency;
-  return null;
 }
 
 /**

@@ -13,10 +13,8 @@ import { LlmbenchError } from '../core/errors.js';
 import { type RunConfig } from './config.js';
 import { buildRunPlan } from './plan.js';
 import { buildMatrix } from './matrix.js';
-import { executeScenario, type ExecContext } from './execute.js';
-import { executeSessions } from './sessions.js';
-import { isSessionWorkload } from '../workloads/conversations/session-workload.js';
-import { pickExec, probeUsage, type OpenedTarget, type RunPlan } from './run.js';
+import { type ExecContext } from './execute.js';
+import { executeSpec, prepareWorkload, type OpenedTarget, type RunPlan } from './run.js';
 import { SelfMonitor } from './self-monitor.js';
 import { waitUntil } from './shard-sync.js';
 import { type Share } from '../schedules/partition.js';
@@ -106,7 +104,7 @@ async function runScenario(m: Extract<ToWorker, { type: 'scenario' }>): Promise<
   const spec = buildMatrix(p.targets, p.workloads, p.loads).find((s) => s.id === m.id);
   if (!spec) throw new Error(`scenario ${m.id} is not in this worker's plan`);
   const workload = spec.workload.value.make(spec.id);
-  await workload.prepare({ api: p.api, tokenizer: opened!.tokenizer, seed: p.seed, signal: abort.signal, probe: (item) => probeUsage(opened!.target, item, p.timeoutMs) });
+  await prepareWorkload(p, opened!, workload, abort.signal);
   const self = new SelfMonitor();
   const ctx: ExecContext = {
     clock: clock!,
@@ -128,13 +126,9 @@ async function runScenario(m: Extract<ToWorker, { type: 'scenario' }>): Promise<
       else flushTimer ??= setTimeout(flush, BATCH_MS);
     },
   };
-  const sessionsOf = spec.workload.value.sessions;
-  const run =
-    sessionsOf && isSessionWorkload(workload)
-      ? // Conversations: this worker's sessions, whole (the parent renumbers the indexes in send order).
-        await executeSessions({ ...pickExec(p), id: spec.id, workload, load: spec.load, requests: m.requests, sessions: m.requests, thinkTime: sessionsOf.thinkTime, maxTokens: sessionsOf.maxTokens, api: p.api }, workload, ctx)
-      : // Warmup requests are sent once, by worker 0, as one process sends them once.
-        await executeScenario({ ...pickExec(p), warmup: first ? p.warmup : 0, id: spec.id, workload, load: spec.load, requests: m.requests }, ctx);
+  // Warmup requests are sent once, by worker 0, as one process sends them once. Conversations: this worker's
+  // sessions, whole (the parent renumbers their indexes in send order).
+  const run = await executeSpec(p, spec, workload, m.requests, ctx, { warmup: first ? p.warmup : 0 });
   flush();
   const report = self.stop(0).report;
   send({ type: 'done', interrupted: run.interrupted, cpu_s: report.cpu_s, event_loop_delay_p99_ms: report.event_loop_delay_p99_ms });

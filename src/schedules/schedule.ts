@@ -58,6 +58,14 @@ export function closedLoopClients(l: LoadSpec, requests: number | null): number 
   }
 }
 
+/**
+ * The fixed streams a closed loop runs (1 sequential, N for `concurrency`), which senders divide (partition.ts);
+ * null for an open loop or a batch, whose requests (or sessions) are divided one by one.
+ */
+export function closedLoopStreams(l: LoadSpec): number | null {
+  return l.mode === 'sequential' ? 1 : l.mode === 'concurrency' ? l.concurrency : null;
+}
+
 /** Maximum requests in flight a load allows (sizes the connection pool and the engine's sequences). */
 export function loadConcurrency(l: LoadSpec, requests: number | null): number {
   if (l.mode === 'rate') return l.concurrency ?? Math.max(1, Math.ceil(l.rate * 4));
